@@ -1,0 +1,390 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML file, then
+//! `CHATALOT_<SECTION>__<KEY>` environment variables. Unknown keys are an error, so a typo is
+//! caught at start-up instead of being silently ignored.
+//!
+//! Every process reads the same [`Config`]; each uses only the sections it needs.
+
+use crate::secret::Secret;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The environment variable naming an optional TOML configuration file.
+pub const CONFIG_FILE_ENV: &str = "CHATALOT_CONFIG";
+
+/// The whole configuration of a Chatalot process.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub nats: NatsConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub telemetry: TelemetryConfig,
+    pub admin: AdminConfig,
+    pub gateway: GatewayConfig,
+    pub jwt: JwtConfig,
+    pub auth: AuthConfig,
+}
+
+/// How to reach NATS and which part of its subject space this deployment uses.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NatsConfig {
+    /// NATS server URL(s), comma separated.
+    pub url: String,
+    /// Prefix of every subject, so several deployments (or tests) can share one NATS.
+    pub namespace: String,
+    /// How long a caller waits for a service's reply before answering 503.
+    pub request_timeout_ms: u64,
+}
+
+/// The PostgreSQL database shared by all services (each service has its own schema in it).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Connection URL; may carry a password, so it never prints.
+    pub url: Secret,
+    /// Maximum connections per service pool.
+    pub max_connections: u32,
+}
+
+/// Redis, for what may be lost and rebuilt: presence, rate limits, ephemeral state.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    pub url: Secret,
+    /// Prefix of every key, so several deployments (or tests) can share one Redis.
+    pub key_prefix: String,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    pub log_format: LogFormat,
+    /// A tracing filter, for example `info` or `chatalot_gateway=debug,info`.
+    pub log_filter: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The internal admin port of a process: `/metrics`, `/healthz`, `/readyz`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Address of the admin listener; keep it off the public network.
+    pub listen: SocketAddr,
+}
+
+/// The public HTTP and WebSocket surface.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    /// The URL users open; printed at start-up.
+    pub public_url: String,
+    /// Directory of the built web client served at `/`, if any.
+    pub web_root: Option<PathBuf>,
+    /// Largest accepted REST request body.
+    pub max_body_bytes: usize,
+    /// Largest accepted WebSocket message (close code 1009 above it).
+    pub ws_max_message_bytes: usize,
+    /// Per-connection read buffer; small, since most connections are idle.
+    pub ws_read_buffer_bytes: usize,
+    /// Per-connection write buffer; frames are coalesced up to this size before a flush.
+    pub ws_write_buffer_bytes: usize,
+    /// Frames queued for one connection before it counts as too slow and is closed.
+    pub ws_outgoing_queue: usize,
+    /// How often clients must send a heartbeat.
+    pub heartbeat_interval_ms: u64,
+    /// How long a client may send nothing before it is dropped.
+    pub heartbeat_timeout_ms: u64,
+    /// How long a new connection may wait before identifying.
+    pub identify_timeout_ms: u64,
+    /// How long a draining gateway waits for in-flight requests after SIGTERM.
+    pub drain_timeout_ms: u64,
+}
+
+/// Access token signing (auth-svc) and verification (gateway).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JwtConfig {
+    /// Ed25519 private key, PKCS#8 PEM. Needed by auth-svc.
+    pub private_key: Secret,
+    /// Ed25519 public key, SPKI PEM. Needed by gateways; derived from the private key when empty.
+    pub public_key: String,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: u64,
+}
+
+/// Accounts, passwords, sessions and login throttling.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// argon2id memory cost in KiB (OWASP minimum: 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations (OWASP minimum with 19 MiB: 2).
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
+    /// Password hashes computed at once; bounds memory during a login storm.
+    pub hash_concurrency: usize,
+    /// Lifetime of a session that is not used.
+    pub refresh_token_ttl_days: u64,
+    /// A rotated refresh token may be presented once more within this window (lost response).
+    pub refresh_retry_grace_secs: u64,
+    /// Login attempts per client IP per window.
+    pub login_ip_limit: u32,
+    pub login_ip_window_secs: u64,
+    /// Failed logins per account per window.
+    pub login_account_limit: u32,
+    pub login_account_window_secs: u64,
+    /// Registrations per client IP per window.
+    pub register_ip_limit: u32,
+    pub register_ip_window_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            nats: NatsConfig::default(),
+            database: DatabaseConfig::default(),
+            redis: RedisConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            admin: AdminConfig::default(),
+            gateway: GatewayConfig::default(),
+            jwt: JwtConfig::default(),
+            auth: AuthConfig::default(),
+        }
+    }
+}
+
+impl Default for NatsConfig {
+    fn default() -> Self {
+        Self {
+            url: "nats://127.0.0.1:4222".into(),
+            namespace: "chatalot".into(),
+            request_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("postgres://postgres@127.0.0.1:5432/chatalot"),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("redis://127.0.0.1:6379"),
+            key_prefix: "chatalot".into(),
+        }
+    }
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            log_format: LogFormat::Pretty,
+            log_filter: "info".into(),
+        }
+    }
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+        }
+    }
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            public_url: "http://localhost:8080".into(),
+            web_root: None,
+            max_body_bytes: 1024 * 1024,
+            ws_max_message_bytes: 64 * 1024,
+            ws_read_buffer_bytes: 1024,
+            ws_write_buffer_bytes: 4096,
+            ws_outgoing_queue: 256,
+            heartbeat_interval_ms: 30_000,
+            heartbeat_timeout_ms: 75_000,
+            identify_timeout_ms: 10_000,
+            drain_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            private_key: Secret::default(),
+            public_key: String::new(),
+            issuer: "chatalot".into(),
+            audience: "chatalot".into(),
+            access_token_ttl_secs: 900,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            refresh_token_ttl_days: 30,
+            refresh_retry_grace_secs: 60,
+            login_ip_limit: 30,
+            login_ip_window_secs: 60,
+            login_account_limit: 10,
+            login_account_window_secs: 900,
+            register_ip_limit: 10,
+            register_ip_window_secs: 3600,
+        }
+    }
+}
+
+/// A configuration that cannot be used, with a sentence saying what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads defaults, then the file named by `CHATALOT_CONFIG` (if set), then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from);
+        Self::load_from(file, Env::prefixed("CHATALOT_"))
+    }
+
+    /// Loads defaults, an optional file and the given environment provider (tests pass their own).
+    pub fn load_from(file: Option<PathBuf>, env: Env) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "the configuration file {} (from {CONFIG_FILE_ENV}) does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(env.ignore(&["config"]).split("__"));
+        let config: Config = figment.extract().map_err(|err| {
+            ConfigError(format!(
+                "{err}; set it in the configuration file or as CHATALOT_<SECTION>__<KEY> \
+                 (see the configuration table in README.md)"
+            ))
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |msg: &str| Err(ConfigError(msg.to_string()));
+        if !self
+            .nats
+            .namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || self.nats.namespace.is_empty()
+        {
+            return fail("nats.namespace must be non-empty and use only letters, digits, _ and -");
+        }
+        if self.nats.request_timeout_ms == 0 {
+            return fail("nats.request_timeout_ms must be above 0");
+        }
+        if self.auth.argon2_memory_kib < 19_456 || self.auth.argon2_iterations < 2 {
+            return fail(
+                "auth.argon2_memory_kib must be at least 19456 and auth.argon2_iterations at least 2 \
+                 (OWASP minimum for argon2id)",
+            );
+        }
+        if self.auth.hash_concurrency == 0 {
+            return fail("auth.hash_concurrency must be at least 1");
+        }
+        if self.gateway.ws_outgoing_queue == 0 {
+            return fail("gateway.ws_outgoing_queue must be at least 1");
+        }
+        if self.gateway.heartbeat_timeout_ms <= self.gateway.heartbeat_interval_ms {
+            return fail("gateway.heartbeat_timeout_ms must be longer than gateway.heartbeat_interval_ms");
+        }
+        Ok(())
+    }
+}
+
+impl NatsConfig {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut result = None;
+        figment::Jail::expect_with(|jail| {
+            for (k, v) in vars {
+                jail.set_env(k, v);
+            }
+            result = Some(Config::load_from(None, Env::prefixed("CHATALOT_")));
+            Ok(())
+        });
+        result.unwrap_or_else(|| Err(ConfigError("jail did not run".into())))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = env_with(&[]).map_err(|e| e.to_string());
+        assert_eq!(config.map(|c| c.nats.namespace), Ok("chatalot".to_string()));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = env_with(&[("CHATALOT_NATS__NAMESPACE", "other"), ("CHATALOT_AUTH__LOGIN_IP_LIMIT", "3")])
+            .map_err(|e| e.to_string());
+        let config = config.as_ref().map(|c| (c.nats.namespace.clone(), c.auth.login_ip_limit));
+        assert_eq!(config, Ok(("other".to_string(), 3)));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_a_hint() {
+        let err = env_with(&[("CHATALOT_NATS__NAMESPAC", "x")]).err().map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(err.contains("namespac"), "{err}");
+        assert!(err.contains("CHATALOT_<SECTION>__<KEY>"), "{err}");
+    }
+
+    #[test]
+    fn weak_argon2_parameters_are_refused() {
+        let err = env_with(&[("CHATALOT_AUTH__ARGON2_MEMORY_KIB", "1024")]).err().map(|e| e.to_string());
+        assert!(err.unwrap_or_default().contains("OWASP"));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let config = Config::default();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("postgres://"), "{printed}");
+    }
+}

@@ -1,0 +1,55 @@
+//! The WebSocket protocol between clients and gateways.
+//!
+//! A client connects to `/ws`, receives `hello`, sends `identify` with its access token and gets
+//! `ready`. It then sends `heartbeat` at the announced interval (answered by `heartbeat_ack`) and
+//! receives `event` frames. Every frame is a JSON text message with an `op` tag.
+
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Frames a client sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", content = "d", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    Identify(Identify),
+    Heartbeat,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identify {
+    pub token: String,
+}
+
+/// Frames a gateway sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", content = "d", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Hello { heartbeat_interval_ms: u64 },
+    Ready { user_id: Uuid, session_id: Uuid },
+    HeartbeatAck,
+    Error(ApiError),
+}
+
+/// WebSocket close codes used by gateways. Clients reconnect on all but the authentication ones.
+pub mod close {
+    /// The message was not valid UTF-8 (RFC 6455).
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// The message was larger than `gateway.ws_max_message_bytes` (RFC 6455).
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The client sent a frame that is not part of the protocol; do not retry unchanged.
+    pub const DECODE_ERROR: u16 = 4002;
+    /// Something other than `identify` came first, or nothing came in time.
+    pub const NOT_AUTHENTICATED: u16 = 4003;
+    /// The access token was invalid or expired; refresh it, then reconnect.
+    pub const AUTHENTICATION_FAILED: u16 = 4004;
+    /// The session was revoked or the account disabled; do not reconnect with this session.
+    pub const SESSION_REVOKED: u16 = 4005;
+    /// No heartbeat arrived within the timeout.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4006;
+    /// The client read too slowly and its queue filled up; reconnect and catch up.
+    pub const SLOW_CONSUMER: u16 = 4008;
+    /// This gateway is shutting down; reconnect (to any gateway) right away.
+    pub const RECONNECT: u16 = 4009;
+}

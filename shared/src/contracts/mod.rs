@@ -1,0 +1,42 @@
+//! Every request, response and event exchanged between Chatalot processes and clients, as typed
+//! serde structs. A request knows its service, operation and response type ([`Rpc`]); an event
+//! knows its name ([`Event`]). Nothing here knows about HTTP frameworks or databases.
+
+pub mod auth;
+pub mod gateway;
+
+use crate::subjects::Service;
+use serde::{Serialize, de::DeserializeOwned};
+
+/// A request served by one service over NATS request/reply.
+pub trait Rpc: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The service that owns the operation.
+    const SERVICE: Service;
+    /// The operation name, the last token of the subject.
+    const OPERATION: &'static str;
+    /// What a successful call returns.
+    type Response: Serialize + DeserializeOwned + Send + Sync + 'static;
+}
+
+/// An event pushed to clients (`{"op":"event","t":NAME,"d":...}`).
+pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The event name, in past tense: `user_updated`.
+    const NAME: &'static str;
+}
+
+/// The empty response of operations that return nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// Declares the service, operation and response of request types.
+macro_rules! rpc {
+    ($($request:ty => $response:ty, $service:ident, $operation:literal;)*) => {
+        $(impl $crate::contracts::Rpc for $request {
+            const SERVICE: $crate::subjects::Service = $crate::subjects::Service::$service;
+            const OPERATION: &'static str = $operation;
+            type Response = $response;
+        })*
+    };
+}
+pub(crate) use rpc;

@@ -1,0 +1,78 @@
+//! PostgreSQL: one pool per service, confined to the service's own schema, and the service's
+//! migrations run at start-up under an advisory lock so replicas starting together do not race.
+
+use crate::config::DatabaseConfig;
+use anyhow::Context;
+use sqlx::{
+    Connection, PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgConnection, PgPoolOptions},
+};
+use std::{str::FromStr, time::Duration};
+
+/// Connects to the database with `search_path` set to `schema`, creates the schema if needed and
+/// applies `migrator`. Unqualified table names in the service's SQL resolve to its own schema.
+pub async fn connect(config: &DatabaseConfig, schema: &'static str, migrator: &Migrator) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(config.url.expose())
+        .context("database.url is not a valid PostgreSQL URL")?
+        .options([("search_path", schema)]);
+
+    let mut conn = PgConnection::connect_with(&options).await.with_context(|| {
+        format!("cannot connect to PostgreSQL (database.url); is it running and does the database exist?")
+    })?;
+    let lock_key = migration_lock_key(schema);
+    sqlx::query("select pg_advisory_lock($1)")
+        .bind(lock_key)
+        .execute(&mut conn)
+        .await
+        .context("taking the migration lock")?;
+    let migrated = async {
+        sqlx::query(&format!("create schema if not exists {schema}"))
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("creating schema {schema}"))?;
+        migrator
+            .run(&mut conn)
+            .await
+            .with_context(|| format!("running the {schema} migrations"))
+    }
+    .await;
+    let unlocked = sqlx::query("select pg_advisory_unlock($1)")
+        .bind(lock_key)
+        .execute(&mut conn)
+        .await;
+    migrated?;
+    unlocked.context("releasing the migration lock")?;
+    conn.close().await.ok();
+
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .context("opening the PostgreSQL pool")
+}
+
+/// A stable advisory-lock key per schema (FNV-1a, so it does not change between builds).
+fn migration_lock_key(schema: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in b"chatalot-migrations:".iter().chain(schema.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// True when the pool can run a query (for `/readyz`).
+pub async fn is_ready(pool: &PgPool) -> bool {
+    sqlx::query("select 1").execute(pool).await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lock_keys_differ_per_schema_and_are_stable() {
+        assert_ne!(super::migration_lock_key("auth"), super::migration_lock_key("message"));
+        assert_eq!(super::migration_lock_key("auth"), super::migration_lock_key("auth"));
+    }
+}
