@@ -16,7 +16,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 pub const CONFIG_FILE_ENV: &str = "CHATALOT_CONFIG";
 
 /// The whole configuration of a Chatalot process.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub nats: NatsConfig,
@@ -151,21 +151,6 @@ pub struct AuthConfig {
     /// Registrations per client IP per window.
     pub register_ip_limit: u32,
     pub register_ip_window_secs: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            nats: NatsConfig::default(),
-            database: DatabaseConfig::default(),
-            redis: RedisConfig::default(),
-            telemetry: TelemetryConfig::default(),
-            admin: AdminConfig::default(),
-            gateway: GatewayConfig::default(),
-            jwt: JwtConfig::default(),
-            auth: AuthConfig::default(),
-        }
-    }
 }
 
 impl Default for NatsConfig {
@@ -341,6 +326,7 @@ impl NatsConfig {
 mod tests {
     use super::*;
 
+    #[expect(clippy::result_large_err, reason = "figment's Jail API returns figment::Error")]
     fn env_with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut result = None;
         figment::Jail::expect_with(|jail| {

@@ -17,9 +17,7 @@ pub async fn connect(config: &DatabaseConfig, schema: &'static str, migrator: &M
         .context("database.url is not a valid PostgreSQL URL")?
         .options([("search_path", schema)]);
 
-    let mut conn = PgConnection::connect_with(&options).await.with_context(|| {
-        format!("cannot connect to PostgreSQL (database.url); is it running and does the database exist?")
-    })?;
+    let mut conn = PgConnection::connect_with(&options).await.context("cannot connect to PostgreSQL (database.url); is it running and does the database exist?")?;
     let lock_key = migration_lock_key(schema);
     sqlx::query("select pg_advisory_lock($1)")
         .bind(lock_key)

@@ -15,6 +15,7 @@
 //! - [`db`]: the PostgreSQL pool and per-service migrations under an advisory lock.
 //! - [`cache`]: the Redis connection and key prefixing.
 //! - [`process`]: connecting the infrastructure, the admin port, shutdown on SIGTERM.
+//! - [`runtime`]: the connections a service replica opens at start-up.
 
 pub mod cache;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod process;
 pub mod rpc;
+pub mod runtime;
 pub mod secret;
 pub mod subjects;
 pub mod telemetry;

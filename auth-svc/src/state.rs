@@ -1,0 +1,53 @@
+//! What every handler shares: connections, the hasher, the token issuer and session settings.
+
+use crate::{password::PasswordHasher, throttle::Throttle, tokens::TokenIssuer};
+use chatalot_shared::{config::AuthConfig, subjects::Subjects};
+use sqlx::PgPool;
+use std::{ops::Deref, sync::Arc};
+
+/// Cheap to clone: one `Arc` around [`Shared`].
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub pool: PgPool,
+    pub nats: async_nats::Client,
+    pub subjects: Subjects,
+    pub throttle: Throttle,
+    pub passwords: PasswordHasher,
+    pub tokens: TokenIssuer,
+    pub sessions: SessionPolicy,
+}
+
+/// How long sessions live and how forgiving refresh is.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// A session ends after this many days without a refresh.
+    pub idle_ttl_days: i32,
+    /// A rotated refresh token may be presented once more within this many seconds.
+    pub retry_grace_secs: f64,
+}
+
+impl SessionPolicy {
+    pub fn from_config(config: &AuthConfig) -> Self {
+        Self {
+            idle_ttl_days: i32::try_from(config.refresh_token_ttl_days).unwrap_or(i32::MAX),
+            // Exact below 2^53 seconds, far past any sensible grace window.
+            retry_grace_secs: config.refresh_retry_grace_secs as f64,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

@@ -1,0 +1,33 @@
+//! The WebSocket at `/ws`: the upgrade (with buffers sized for many idle connections), the
+//! per-connection loop ([`connection`]) and the per-user event fan-out ([`hub`]).
+
+pub mod connection;
+pub mod hub;
+
+use crate::{error::HttpError, state::AppState};
+use axum::{
+    extract::{State, WebSocketUpgrade},
+    response::{IntoResponse, Response},
+};
+use chatalot_shared::error::ApiError;
+
+/// Upgrades to a WebSocket, unless this gateway is draining.
+pub async fn upgrade(State(app): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    if app.draining.is_cancelled() {
+        return HttpError(ApiError::service_unavailable(
+            "this gateway is shutting down; connect to another one",
+        ))
+        .into_response();
+    }
+    let config = &app.config;
+    let ws = ws
+        .read_buffer_size(config.ws_read_buffer_bytes)
+        .write_buffer_size(config.ws_write_buffer_bytes)
+        .max_message_size(config.ws_max_message_bytes)
+        .max_frame_size(config.ws_max_message_bytes);
+    let app = app.clone();
+    ws.on_upgrade(move |socket| {
+        let sockets = app.sockets.clone();
+        sockets.track_future(connection::serve(app, socket))
+    })
+}

@@ -1,0 +1,338 @@
+//! The test harness: every test gets its own database, NATS namespace and Redis key prefix, and
+//! starts the real services and gateways in-process on free ports.
+
+use chatalot_auth::AuthService;
+use chatalot_gateway::Gateway;
+use chatalot_shared::{config::Config, process::Readiness, secret::Secret};
+use ed25519_dalek::pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
+use std::{net::SocketAddr, time::Duration};
+use tokio::{net::TcpStream, task::JoinHandle};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+/// An isolated environment: a fresh database, namespace and key prefix, and a signing key.
+pub struct TestEnv {
+    pub config: Config,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        chatalot_shared::telemetry::init_for_tests();
+        let id = Uuid::new_v4().simple().to_string();
+        let base = env_or("CHATALOT_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432");
+        let database = format!("chatalot_test_{id}");
+        let mut admin = PgConnection::connect(&format!("{base}/postgres"))
+            .await
+            .expect("connect to PostgreSQL (CHATALOT_TEST_DATABASE_URL)");
+        sqlx::query(&format!("create database {database}"))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+        let signing = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let private_pem = signing.to_pkcs8_pem(LineEnding::LF).expect("encode key");
+
+        let mut config = Config::default();
+        config.database.url = Secret::new(format!("{base}/{database}"));
+        config.database.max_connections = 5;
+        config.nats.url = env_or("CHATALOT_TEST_NATS_URL", "nats://127.0.0.1:4222");
+        config.nats.namespace = format!("t{id}");
+        config.nats.request_timeout_ms = 3_000;
+        config.redis.url = Secret::new(env_or("CHATALOT_TEST_REDIS_URL", "redis://127.0.0.1:6379"));
+        config.redis.key_prefix = format!("t{id}");
+        config.gateway.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.jwt.private_key = Secret::new(private_pem.as_str());
+        // Every test client comes from 127.0.0.1: throttling tests lower these again.
+        config.auth.login_ip_limit = 10_000;
+        config.auth.login_account_limit = 10_000;
+        config.auth.register_ip_limit = 10_000;
+        Self { config }
+    }
+
+    pub async fn start_auth(&self) -> Running {
+        start_auth(&self.config).await
+    }
+
+    pub async fn start_gateway(&self) -> GatewayHandle {
+        start_gateway(&self.config).await
+    }
+}
+
+/// A component running in-process; stopped (gracefully) by [`Running::stop`] or when dropped.
+pub struct Running {
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    /// Stops the component and waits until it has drained.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            task.await.expect("component task").expect("component stopped cleanly");
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn start_auth(config: &Config) -> Running {
+    let service = AuthService::build(config, &Readiness::default()).await.expect("build auth-svc");
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
+    // The service subscribes when it starts running; give it a moment so first requests find it.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Running {
+        shutdown,
+        task: Some(task),
+    }
+}
+
+/// A running gateway and how to reach it.
+pub struct GatewayHandle {
+    pub addr: SocketAddr,
+    pub running: Running,
+}
+
+impl GatewayHandle {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+}
+
+pub async fn start_gateway(config: &Config) -> GatewayHandle {
+    let gateway = Gateway::build(config, &Readiness::default()).await.expect("build gateway");
+    let addr = gateway.local_addr();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(gateway.run_until_stopped(shutdown.clone()));
+    GatewayHandle {
+        addr,
+        running: Running {
+            shutdown,
+            task: Some(task),
+        },
+    }
+}
+
+/// The common case: one auth-svc and one gateway.
+pub struct TestApp {
+    pub env: TestEnv,
+    #[expect(dead_code, reason = "held so auth-svc runs as long as the app")]
+    pub auth: Running,
+    pub gateway: GatewayHandle,
+    pub http: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut env = TestEnv::new().await;
+    configure(&mut env.config);
+    let auth = env.start_auth().await;
+    let gateway = env.start_gateway().await;
+    TestApp {
+        env,
+        auth,
+        gateway,
+        http: http_client(),
+    }
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .user_agent("chatalot-tests/1")
+        .build()
+        .expect("http client")
+}
+
+/// A registered user's tokens.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl Session {
+    pub fn from_json(body: &Value) -> Self {
+        let uuid = |v: &Value| Uuid::parse_str(v.as_str().expect("uuid string")).expect("uuid");
+        Self {
+            user_id: uuid(&body["user"]["user_id"]),
+            session_id: uuid(&body["session_id"]),
+            access_token: body["access_token"].as_str().expect("access_token").to_string(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh_token").to_string(),
+        }
+    }
+}
+
+/// A response's status and JSON body (Null when empty or not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        self.gateway.url(path)
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        send(&self.http, method, &self.url(path), token, body).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, None, Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    /// Registers `username` with the standard password; panics unless it succeeds.
+    pub async fn register(&self, username: &str) -> Session {
+        let reply = self
+            .post("/api/v1/auth/register", json!({ "username": username, "password": PASSWORD }))
+            .await;
+        assert_eq!(reply.status, 201, "register {username}: {}", reply.body);
+        Session::from_json(&reply.body)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", json!({ "username": username, "password": password }))
+            .await
+    }
+}
+
+pub async fn send(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = http.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("HTTP request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("response body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, headers, body }
+}
+
+/// A WebSocket client speaking the gateway protocol.
+pub struct WsClient {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How a WebSocket ended, as the client saw it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    Closed(u16),
+    Dropped,
+}
+
+impl WsClient {
+    pub async fn connect(url: &str) -> Self {
+        let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connect");
+        Self { stream }
+    }
+
+    /// Connects, identifies and waits for `ready`.
+    pub async fn identified(url: &str, token: &str) -> Self {
+        let mut client = Self::connect(url).await;
+        let hello = client.next_json().await;
+        assert_eq!(hello["op"], "hello", "{hello}");
+        client.send_json(json!({ "op": "identify", "d": { "token": token } })).await;
+        let ready = client.next_json().await;
+        assert_eq!(ready["op"], "ready", "{ready}");
+        client
+    }
+
+    pub async fn send_json(&mut self, value: Value) {
+        self.stream
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("websocket send");
+    }
+
+    /// The next JSON text frame, within 5 seconds.
+    pub async fn next_json(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), self.stream.next())
+                .await
+                .expect("a frame within 5 s")
+                .expect("stream open")
+                .expect("frame");
+            match message {
+                Message::Text(text) => return serde_json::from_str(&text).expect("JSON frame"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// Waits (at most `within`) for the server to end the connection, skipping other frames.
+    pub async fn ended(&mut self, within: Duration) -> Ended {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => panic!("connection still open after {within:?}"),
+                Ok(None) | Ok(Some(Err(_))) => return Ended::Dropped,
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return Ended::Closed(frame.map_or(1005, |f| u16::from(f.code)));
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+}
+
+/// Polls `check` every 50 ms until it returns true or `within` passes.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
