@@ -5,11 +5,7 @@
 //! the admin port, and drains on shutdown. Its operations arrive with their own issues.
 
 use chatalot_shared::{
-    config::Config,
-    process::Readiness,
-    rpc::RpcRouter,
-    runtime::ServiceRuntime,
-    subjects::Service,
+    config::Config, process::Readiness, rpc::RpcRouter, runtime::ServiceRuntime, subjects::Service,
 };
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
@@ -24,7 +20,8 @@ pub struct CommunityService {
 impl CommunityService {
     /// Connects NATS and the database and applies this service's migrations.
     pub async fn build(config: &Config, readiness: &Readiness) -> anyhow::Result<Self> {
-        let runtime = ServiceRuntime::connect(config, readiness, Service::Community, &MIGRATOR).await?;
+        let runtime =
+            ServiceRuntime::connect(config, readiness, Service::Community, &MIGRATOR).await?;
         Ok(Self { runtime })
     }
 

@@ -7,10 +7,7 @@ use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
     http::{StatusCode, header, request::Parts},
 };
-use chatalot_shared::{
-    error::ErrorCode,
-    rpc::CallerContext,
-};
+use chatalot_shared::{error::ErrorCode, rpc::CallerContext};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -42,7 +39,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 HttpError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
             } else {
-                HttpError::new(ErrorCode::InvalidRequest, "the request body could not be read")
+                HttpError::new(
+                    ErrorCode::InvalidRequest,
+                    "the request body could not be read",
+                )
             }
         })?;
         parse_json(&bytes).map(ApiJson)
@@ -106,7 +106,10 @@ impl FromRequestParts<AppState> for Anonymous {
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -114,7 +117,10 @@ impl FromRequestParts<AppState> for Authenticated {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| {
-                HttpError::new(ErrorCode::MissingToken, "send the access token as Authorization: Bearer <token>")
+                HttpError::new(
+                    ErrorCode::MissingToken,
+                    "send the access token as Authorization: Bearer <token>",
+                )
             })?;
         let caller = app.authenticate(token)?;
         let mut ctx = base_context(parts);

@@ -49,7 +49,11 @@ impl Gateway {
         readiness.add_nats(&nats);
         let subjects = Subjects::new(config.nats.namespace.clone());
         let verifier = tokens::TokenVerifier::new(&config.jwt)?;
-        let hub = ws::hub::Hub::new(nats.clone(), subjects.clone(), config.gateway.ws_outgoing_queue);
+        let hub = ws::hub::Hub::new(
+            nats.clone(),
+            subjects.clone(),
+            config.gateway.ws_outgoing_queue,
+        );
         let draining = CancellationToken::new();
         let not_draining = draining.clone();
         readiness.add("gateway-accepting", move || {
@@ -58,17 +62,24 @@ impl Gateway {
         });
         let app = AppState::new(Inner {
             config: config.gateway.clone(),
-            rpc: RpcClient::new(nats.clone(), subjects.clone(), config.nats.request_timeout()),
+            rpc: RpcClient::new(
+                nats.clone(),
+                subjects.clone(),
+                config.nats.request_timeout(),
+            ),
             verifier,
             revoked: tokens::RevokedSessions::default(),
             hub,
             draining,
             sockets: TaskTracker::new(),
         });
-        let revocations = revocations::watch(app.clone(), nats, subjects.sessions_revoked()).await?;
+        let revocations =
+            revocations::watch(app.clone(), nats, subjects.sessions_revoked()).await?;
         let listener = TcpListener::bind(config.gateway.listen)
             .await
-            .with_context(|| format!("cannot listen on gateway.listen {}", config.gateway.listen))?;
+            .with_context(|| {
+                format!("cannot listen on gateway.listen {}", config.gateway.listen)
+            })?;
         Ok(Self {
             listener,
             app,
@@ -86,7 +97,8 @@ impl Gateway {
     /// Serves until `shutdown` is cancelled, then drains.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let app = self.app.clone();
-        let mut router = routes::api_router(app.config.max_body_bytes).route("/ws", get(ws::upgrade));
+        let mut router =
+            routes::api_router(app.config.max_body_bytes).route("/ws", get(ws::upgrade));
         if let Some(web_root) = &app.config.web_root {
             router = router.fallback_service(tower_http::services::ServeDir::new(web_root));
         }

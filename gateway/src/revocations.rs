@@ -6,17 +6,25 @@ use chatalot_shared::contracts::{auth::SessionsRevoked, gateway::close};
 use futures::StreamExt;
 
 /// Subscribes before returning, so no revocation published afterwards is missed.
-pub async fn watch(app: AppState, nats: async_nats::Client, subject: String) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+pub async fn watch(
+    app: AppState,
+    nats: async_nats::Client,
+    subject: String,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let mut subscriber = nats.subscribe(subject).await?;
     Ok(tokio::spawn(async move {
         while let Some(message) = subscriber.next().await {
             match serde_json::from_slice::<SessionsRevoked>(&message.payload) {
                 Ok(event) => {
                     app.revoked.record(&event);
-                    app.hub.kick_sessions(event.user_id, &event.session_ids, CloseReason {
-                        code: close::SESSION_REVOKED,
-                        reason: "session revoked",
-                    });
+                    app.hub.kick_sessions(
+                        event.user_id,
+                        &event.session_ids,
+                        CloseReason {
+                            code: close::SESSION_REVOKED,
+                            reason: "session revoked",
+                        },
+                    );
                 }
                 Err(err) => tracing::warn!(error = %err, "undecodable session revocation"),
             }

@@ -1,6 +1,9 @@
 //! What every request handler and WebSocket connection of a gateway shares.
 
-use crate::{tokens::{RevokedSessions, TokenVerifier}, ws::hub::Hub};
+use crate::{
+    tokens::{RevokedSessions, TokenVerifier},
+    ws::hub::Hub,
+};
 use chatalot_shared::{
     config::GatewayConfig,
     error::{ApiError, ErrorCode},
@@ -42,7 +45,10 @@ impl AppState {
     pub fn authenticate(&self, token: &str) -> Result<Caller, ApiError> {
         let caller = self.verifier.verify(token)?;
         if self.revoked.is_revoked(caller.session_id) {
-            return Err(ApiError::new(ErrorCode::SessionRevoked, "this session has ended; log in again"));
+            return Err(ApiError::new(
+                ErrorCode::SessionRevoked,
+                "this session has ended; log in again",
+            ));
         }
         Ok(caller)
     }

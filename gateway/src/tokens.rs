@@ -1,13 +1,13 @@
 //! Access token verification, done locally with the auth service's Ed25519 public key (no NATS
 //! round trip per request), and the set of sessions revoked since this gateway started.
 
+use anyhow::Context;
 use chatalot_shared::{
     config::JwtConfig,
     contracts::auth::{AccessClaims, SessionsRevoked},
     error::{ApiError, ErrorCode},
     rpc::Caller,
 };
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
@@ -41,14 +41,14 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.key, &self.validation).map_err(|err| {
-            match err.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::new(ErrorCode::TokenExpired, "the access token has expired; refresh it")
-                }
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.key, &self.validation)
+            .map_err(|err| match err.kind() {
+                ErrorKind::ExpiredSignature => ApiError::new(
+                    ErrorCode::TokenExpired,
+                    "the access token has expired; refresh it",
+                ),
                 _ => ApiError::new(ErrorCode::InvalidToken, "the access token is not valid"),
-            }
-        })?;
+            })?;
         Ok(Caller {
             user_id: data.claims.sub,
             session_id: data.claims.sid,
@@ -58,8 +58,9 @@ impl TokenVerifier {
 
 /// The SPKI PEM public key of a PKCS#8 PEM Ed25519 private key.
 fn derive_public_key(private_pem: &str) -> anyhow::Result<String> {
-    let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(private_pem)
-        .map_err(|err| anyhow::anyhow!("jwt.private_key is not an Ed25519 PKCS#8 PEM key: {err}"))?;
+    let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(private_pem).map_err(|err| {
+        anyhow::anyhow!("jwt.private_key is not an Ed25519 PKCS#8 PEM key: {err}")
+    })?;
     signing
         .verifying_key()
         .to_public_key_pem(LineEnding::LF)
@@ -75,7 +76,9 @@ pub struct RevokedSessions {
 
 impl RevokedSessions {
     pub fn record(&self, event: &SessionsRevoked) {
-        let Ok(mut until) = self.until.lock() else { return };
+        let Ok(mut until) = self.until.lock() else {
+            return;
+        };
         let now = Utc::now();
         until.retain(|_, expiry| *expiry > now);
         for session_id in &event.session_ids {
@@ -86,7 +89,11 @@ impl RevokedSessions {
     pub fn is_revoked(&self, session_id: Uuid) -> bool {
         self.until
             .lock()
-            .map(|until| until.get(&session_id).is_some_and(|expiry| *expiry > Utc::now()))
+            .map(|until| {
+                until
+                    .get(&session_id)
+                    .is_some_and(|expiry| *expiry > Utc::now())
+            })
             .unwrap_or(false)
     }
 }

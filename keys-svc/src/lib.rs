@@ -5,11 +5,7 @@
 //! the admin port, and drains on shutdown. Its operations arrive with their own issues.
 
 use chatalot_shared::{
-    config::Config,
-    process::Readiness,
-    rpc::RpcRouter,
-    runtime::ServiceRuntime,
-    subjects::Service,
+    config::Config, process::Readiness, rpc::RpcRouter, runtime::ServiceRuntime, subjects::Service,
 };
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     chatalot_shared::process::run("keys-svc", |config, readiness, shutdown| async move {
-        KeysService::build(&config, &readiness).await?.run_until_stopped(shutdown).await
+        KeysService::build(&config, &readiness)
+            .await?
+            .run_until_stopped(shutdown)
+            .await
     })
     .await
 }

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     chatalot_shared::process::run("message-svc", |config, readiness, shutdown| async move {
-        MessageService::build(&config, &readiness).await?.run_until_stopped(shutdown).await
+        MessageService::build(&config, &readiness)
+            .await?
+            .run_until_stopped(shutdown)
+            .await
     })
     .await
 }

@@ -14,7 +14,11 @@ use tokio_util::sync::CancellationToken;
 
 /// Builds every service and the gateway, then runs them until `shutdown`. If any of them fails,
 /// the others are stopped too and the first error is returned.
-pub async fn run_all(config: &Config, readiness: &Readiness, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run_all(
+    config: &Config,
+    readiness: &Readiness,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let auth = AuthService::build(config, readiness).await?;
     let community = CommunityService::build(config, readiness).await?;
     let message = MessageService::build(config, readiness).await?;
@@ -38,5 +42,9 @@ pub async fn run_all(config: &Config, readiness: &Readiness, shutdown: Cancellat
         async { stop_all(signal.run_until_stopped(shutdown.clone()).await) },
         async { stop_all(gateway.run_until_stopped(shutdown.clone()).await) },
     );
-    auth.and(community).and(message).and(keys).and(signal).and(gateway)
+    auth.and(community)
+        .and(message)
+        .and(keys)
+        .and(signal)
+        .and(gateway)
 }

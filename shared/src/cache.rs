@@ -1,7 +1,10 @@
 //! Redis: one auto-reconnecting connection per process, every key under the configured prefix,
 //! and fixed-window rate limits that hold across all gateways and replicas.
 
-use crate::{config::RedisConfig, error::{ApiError, RateLimit}};
+use crate::{
+    config::RedisConfig,
+    error::{ApiError, RateLimit},
+};
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
@@ -46,7 +49,8 @@ impl Window {
 
 impl Cache {
     pub async fn connect(config: &RedisConfig) -> anyhow::Result<Self> {
-        let client = redis::Client::open(config.url.expose()).context("redis.url is not a valid Redis URL")?;
+        let client = redis::Client::open(config.url.expose())
+            .context("redis.url is not a valid Redis URL")?;
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_secs(2))
             .set_response_timeout(Duration::from_secs(2))
@@ -72,11 +76,19 @@ impl Cache {
 
     pub async fn is_ready(&self) -> bool {
         let mut conn = self.conn.clone();
-        redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .is_ok()
     }
 
     /// Counts one hit in the window `key` (created with a `window` lifetime on first hit).
-    pub async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<Window, redis::RedisError> {
+    pub async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Window, redis::RedisError> {
         let key = self.key(key);
         let mut conn = self.conn.clone();
         let (count, ttl): (u32, i64) = redis::pipe()
@@ -98,10 +110,19 @@ impl Cache {
     }
 
     /// The window `key` as it stands, without counting a hit.
-    pub async fn peek(&self, key: &str, limit: u32, window: Duration) -> Result<Window, redis::RedisError> {
+    pub async fn peek(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Window, redis::RedisError> {
         let key = self.key(key);
         let mut conn = self.conn.clone();
-        let (count, ttl): (Option<u32>, i64) = redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await?;
+        let (count, ttl): (Option<u32>, i64) = redis::pipe()
+            .get(&key)
+            .ttl(&key)
+            .query_async(&mut conn)
+            .await?;
         Ok(Window {
             count: count.unwrap_or(0),
             limit,
@@ -112,6 +133,9 @@ impl Cache {
     /// Forgets the window `key`.
     pub async fn clear(&self, key: &str) -> Result<(), redis::RedisError> {
         let mut conn = self.conn.clone();
-        redis::cmd("DEL").arg(self.key(key)).query_async::<()>(&mut conn).await
+        redis::cmd("DEL")
+            .arg(self.key(key))
+            .query_async::<()>(&mut conn)
+            .await
     }
 }

@@ -310,7 +310,9 @@ impl Config {
             return fail("gateway.ws_outgoing_queue must be at least 1");
         }
         if self.gateway.heartbeat_timeout_ms <= self.gateway.heartbeat_interval_ms {
-            return fail("gateway.heartbeat_timeout_ms must be longer than gateway.heartbeat_interval_ms");
+            return fail(
+                "gateway.heartbeat_timeout_ms must be longer than gateway.heartbeat_interval_ms",
+            );
         }
         Ok(())
     }
@@ -326,7 +328,10 @@ impl NatsConfig {
 mod tests {
     use super::*;
 
-    #[expect(clippy::result_large_err, reason = "figment's Jail API returns figment::Error")]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail API returns figment::Error"
+    )]
     fn env_with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut result = None;
         figment::Jail::expect_with(|jail| {
@@ -347,15 +352,22 @@ mod tests {
 
     #[test]
     fn environment_overrides_defaults() {
-        let config = env_with(&[("CHATALOT_NATS__NAMESPACE", "other"), ("CHATALOT_AUTH__LOGIN_IP_LIMIT", "3")])
-            .map_err(|e| e.to_string());
-        let config = config.as_ref().map(|c| (c.nats.namespace.clone(), c.auth.login_ip_limit));
+        let config = env_with(&[
+            ("CHATALOT_NATS__NAMESPACE", "other"),
+            ("CHATALOT_AUTH__LOGIN_IP_LIMIT", "3"),
+        ])
+        .map_err(|e| e.to_string());
+        let config = config
+            .as_ref()
+            .map(|c| (c.nats.namespace.clone(), c.auth.login_ip_limit));
         assert_eq!(config, Ok(("other".to_string(), 3)));
     }
 
     #[test]
     fn unknown_keys_are_rejected_with_a_hint() {
-        let err = env_with(&[("CHATALOT_NATS__NAMESPAC", "x")]).err().map(|e| e.to_string());
+        let err = env_with(&[("CHATALOT_NATS__NAMESPAC", "x")])
+            .err()
+            .map(|e| e.to_string());
         let err = err.unwrap_or_default();
         assert!(err.contains("namespac"), "{err}");
         assert!(err.contains("CHATALOT_<SECTION>__<KEY>"), "{err}");
@@ -363,7 +375,9 @@ mod tests {
 
     #[test]
     fn weak_argon2_parameters_are_refused() {
-        let err = env_with(&[("CHATALOT_AUTH__ARGON2_MEMORY_KIB", "1024")]).err().map(|e| e.to_string());
+        let err = env_with(&[("CHATALOT_AUTH__ARGON2_MEMORY_KIB", "1024")])
+            .err()
+            .map(|e| e.to_string());
         assert!(err.unwrap_or_default().contains("OWASP"));
     }
 

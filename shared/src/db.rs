@@ -12,12 +12,18 @@ use std::{str::FromStr, time::Duration};
 
 /// Connects to the database with `search_path` set to `schema`, creates the schema if needed and
 /// applies `migrator`. Unqualified table names in the service's SQL resolve to its own schema.
-pub async fn connect(config: &DatabaseConfig, schema: &'static str, migrator: &Migrator) -> anyhow::Result<PgPool> {
+pub async fn connect(
+    config: &DatabaseConfig,
+    schema: &'static str,
+    migrator: &Migrator,
+) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(config.url.expose())
         .context("database.url is not a valid PostgreSQL URL")?
         .options([("search_path", schema)]);
 
-    let mut conn = PgConnection::connect_with(&options).await.context("cannot connect to PostgreSQL (database.url); is it running and does the database exist?")?;
+    let mut conn = PgConnection::connect_with(&options).await.context(
+        "cannot connect to PostgreSQL (database.url); is it running and does the database exist?",
+    )?;
     let lock_key = migration_lock_key(schema);
     sqlx::query("select pg_advisory_lock($1)")
         .bind(lock_key)
@@ -70,7 +76,13 @@ pub async fn is_ready(pool: &PgPool) -> bool {
 mod tests {
     #[test]
     fn lock_keys_differ_per_schema_and_are_stable() {
-        assert_ne!(super::migration_lock_key("auth"), super::migration_lock_key("message"));
-        assert_eq!(super::migration_lock_key("auth"), super::migration_lock_key("auth"));
+        assert_ne!(
+            super::migration_lock_key("auth"),
+            super::migration_lock_key("message")
+        );
+        assert_eq!(
+            super::migration_lock_key("auth"),
+            super::migration_lock_key("auth")
+        );
     }
 }

@@ -226,7 +226,11 @@ mod tests {
 
     #[test]
     fn codes_serialise_as_their_names() {
-        for code in [ErrorCode::InvalidJson, ErrorCode::RateLimited, ErrorCode::ServiceUnavailable] {
+        for code in [
+            ErrorCode::InvalidJson,
+            ErrorCode::RateLimited,
+            ErrorCode::ServiceUnavailable,
+        ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

@@ -26,7 +26,12 @@ pub fn encode_frame<E: Event>(event: &E) -> anyhow::Result<Bytes> {
 
 /// Sends `event` to every connection of `user_id`, on whichever gateway it is.
 /// Core NATS is at-most-once: a failure is logged, and clients catch up through the API.
-pub async fn publish_to_user<E: Event>(nats: &async_nats::Client, subjects: &Subjects, user_id: Uuid, event: &E) {
+pub async fn publish_to_user<E: Event>(
+    nats: &async_nats::Client,
+    subjects: &Subjects,
+    user_id: Uuid,
+    event: &E,
+) {
     let result = match encode_frame(event) {
         Ok(frame) => nats
             .publish(subjects.user_event(user_id, E::NAME), frame)

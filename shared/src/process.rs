@@ -2,7 +2,10 @@
 //! (`/metrics`, `/healthz`, `/readyz`), and turn SIGTERM or Ctrl-C into a graceful shutdown.
 //! Each binary's `main` is a call to [`run`].
 
-use crate::{config::{Config, NatsConfig}, telemetry};
+use crate::{
+    config::{Config, NatsConfig},
+    telemetry,
+};
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use futures::future::BoxFuture;
 use std::{
@@ -46,10 +49,13 @@ impl Readiness {
 
     /// The names of failing checks; empty when ready.
     pub async fn failing(&self) -> Vec<String> {
-        let checks: Vec<(String, Check)> = self.checks.lock().map(|c| c.clone()).unwrap_or_default();
+        let checks: Vec<(String, Check)> =
+            self.checks.lock().map(|c| c.clone()).unwrap_or_default();
         let mut failing = Vec::new();
         for (name, check) in checks {
-            let ok = tokio::time::timeout(Duration::from_secs(2), check()).await.unwrap_or(false);
+            let ok = tokio::time::timeout(Duration::from_secs(2), check())
+                .await
+                .unwrap_or(false);
             if !ok {
                 failing.push(name);
             }
@@ -59,26 +65,37 @@ impl Readiness {
 }
 
 /// Connects to NATS, reconnecting forever with at most one second between attempts.
-pub async fn connect_nats(config: &NatsConfig, client_name: &str) -> anyhow::Result<async_nats::Client> {
+pub async fn connect_nats(
+    config: &NatsConfig,
+    client_name: &str,
+) -> anyhow::Result<async_nats::Client> {
     let name = client_name.to_string();
     async_nats::ConnectOptions::new()
         .name(client_name)
         .connection_timeout(Duration::from_secs(3))
         .max_reconnects(None)
-        .reconnect_delay_callback(|attempts| Duration::from_millis((attempts as u64 * 100).min(1_000)))
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis((attempts as u64 * 100).min(1_000))
+        })
         .event_callback(move |event| {
             let name = name.clone();
             async move {
                 match event {
-                    async_nats::Event::Connected => tracing::info!(client = %name, "NATS connected"),
-                    async_nats::Event::Disconnected => tracing::warn!(client = %name, "NATS disconnected"),
+                    async_nats::Event::Connected => {
+                        tracing::info!(client = %name, "NATS connected")
+                    }
+                    async_nats::Event::Disconnected => {
+                        tracing::warn!(client = %name, "NATS disconnected")
+                    }
                     other => tracing::debug!(client = %name, event = %other, "NATS event"),
                 }
             }
         })
         .connect(config.url.as_str())
         .await
-        .map_err(|err| anyhow::anyhow!("cannot connect to NATS at {} (nats.url): {err}", config.url))
+        .map_err(|err| {
+            anyhow::anyhow!("cannot connect to NATS at {} (nats.url): {err}", config.url)
+        })
 }
 
 /// Serves `/metrics`, `/healthz` and `/readyz` on `listen` until `shutdown`. Returns the bound
@@ -113,7 +130,10 @@ async fn ready(State(readiness): State<Readiness>) -> (StatusCode, String) {
     if failing.is_empty() {
         (StatusCode::OK, "ready".into())
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {}", failing.join(", ")))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {}", failing.join(", ")),
+        )
     }
 }
 

@@ -44,6 +44,8 @@ pub async fn register(
     let display_name =
         DisplayName::parse(req.display_name.as_deref().unwrap_or(username.as_str()))?;
     let device_name = DeviceName::parse_optional(req.device_name.as_deref())?;
+    // Counted after validation: a typo in a form should not use up the hourly allowance, and
+    // invalid input costs nothing. Everything that reaches the hash is counted.
     state.throttle.register_attempt(&ctx).await?;
 
     // Refuse early when the mode already says no, before spending a hash on it.

@@ -55,7 +55,10 @@ pub async fn refresh(
     responses((status = 204, description = "Logged out"),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
-pub async fn logout(State(app): State<AppState>, Authenticated(ctx): Authenticated) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(app): State<AppState>,
+    Authenticated(ctx): Authenticated,
+) -> ApiResult<StatusCode> {
     app.rpc.call(&ctx, &LogoutRequest {}).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -65,7 +68,10 @@ pub async fn logout(State(app): State<AppState>, Authenticated(ctx): Authenticat
     responses((status = 204, description = "Every session ended"),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
-pub async fn logout_all(State(app): State<AppState>, Authenticated(ctx): Authenticated) -> ApiResult<StatusCode> {
+pub async fn logout_all(
+    State(app): State<AppState>,
+    Authenticated(ctx): Authenticated,
+) -> ApiResult<StatusCode> {
     app.rpc.call(&ctx, &LogoutAllRequest {}).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -93,7 +99,9 @@ pub async fn revoke_session(
     Authenticated(ctx): Authenticated,
     ApiPath(session_id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    app.rpc.call(&ctx, &RevokeSessionRequest { session_id }).await?;
+    app.rpc
+        .call(&ctx, &RevokeSessionRequest { session_id })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -102,7 +110,10 @@ pub async fn revoke_session(
     responses((status = 200, description = "The caller's profile", body = UserProfile),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
-pub async fn get_me(State(app): State<AppState>, Authenticated(ctx): Authenticated) -> ApiResult<Json<UserProfile>> {
+pub async fn get_me(
+    State(app): State<AppState>,
+    Authenticated(ctx): Authenticated,
+) -> ApiResult<Json<UserProfile>> {
     Ok(Json(app.rpc.call(&ctx, &GetMeRequest {}).await?))
 }
 

@@ -72,7 +72,10 @@ pub async fn set_role(
     ApiPath(user_id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<SetRoleBody>,
 ) -> ApiResult<Json<AdminUserView>> {
-    let request = SetUserRoleRequest { user_id, role: body.role };
+    let request = SetUserRoleRequest {
+        user_id,
+        role: body.role,
+    };
     Ok(Json(app.rpc.call(&ctx, &request).await?))
 }
 

@@ -14,7 +14,10 @@ type ApiResult<T> = Result<T, HttpError>;
 #[utoipa::path(get, path = "/api/v1/instance", tag = "instance",
     responses((status = 200, description = "The instance settings", body = InstanceSettings),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
-pub async fn get_instance(State(app): State<AppState>, Anonymous(ctx): Anonymous) -> ApiResult<Json<InstanceSettings>> {
+pub async fn get_instance(
+    State(app): State<AppState>,
+    Anonymous(ctx): Anonymous,
+) -> ApiResult<Json<InstanceSettings>> {
     Ok(Json(app.rpc.call(&ctx, &GetInstanceRequest {}).await?))
 }
 
@@ -55,7 +58,11 @@ pub async fn list_invites(
     State(app): State<AppState>,
     Authenticated(ctx): Authenticated,
 ) -> ApiResult<Json<RegistrationInviteList>> {
-    Ok(Json(app.rpc.call(&ctx, &ListRegistrationInvitesRequest {}).await?))
+    Ok(Json(
+        app.rpc
+            .call(&ctx, &ListRegistrationInvitesRequest {})
+            .await?,
+    ))
 }
 
 /// Revokes a registration invite (owner and admins).
@@ -69,6 +76,8 @@ pub async fn revoke_invite(
     Authenticated(ctx): Authenticated,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    app.rpc.call(&ctx, &RevokeRegistrationInviteRequest { code }).await?;
+    app.rpc
+        .call(&ctx, &RevokeRegistrationInviteRequest { code })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

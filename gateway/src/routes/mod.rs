@@ -52,7 +52,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -67,10 +72,19 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
         .route("/auth/logout-all", post(accounts::logout_all))
         .route("/sessions", get(accounts::list_sessions))
         .route("/sessions/{session_id}", delete(accounts::revoke_session))
-        .route("/users/@me", get(accounts::get_me).patch(accounts::update_me))
+        .route(
+            "/users/@me",
+            get(accounts::get_me).patch(accounts::update_me),
+        )
         .route("/users/@me/password", put(accounts::change_password))
-        .route("/instance", get(instance::get_instance).patch(instance::update_instance))
-        .route("/instance/invites", post(instance::create_invite).get(instance::list_invites))
+        .route(
+            "/instance",
+            get(instance::get_instance).patch(instance::update_instance),
+        )
+        .route(
+            "/instance/invites",
+            post(instance::create_invite).get(instance::list_invites),
+        )
         .route("/instance/invites/{code}", delete(instance::revoke_invite))
         .route("/admin/users", get(admin::list_users))
         .route("/admin/users/{user_id}/disabled", put(admin::set_disabled))
@@ -94,7 +108,10 @@ async fn route_not_found() -> HttpError {
 }
 
 async fn method_not_allowed() -> HttpError {
-    HttpError::new(ErrorCode::MethodNotAllowed, "this route does not accept this method")
+    HttpError::new(
+        ErrorCode::MethodNotAllowed,
+        "this route does not accept this method",
+    )
 }
 
 static HTTP_SECONDS: LazyLock<Option<HistogramVec>> = LazyLock::new(|| {
@@ -122,7 +139,9 @@ async fn observe(mut request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let method = request.method().clone();
-    request.extensions_mut().insert(RequestId(request_id.clone()));
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
     let mut response = next.run(request).await;
     let status = response.status();
     if let Some(histogram) = HTTP_SECONDS.as_ref() {

@@ -44,10 +44,13 @@ pub async fn serve(app: AppState, socket: WebSocket) {
         Ok(registration) => registration,
         Err(err) => {
             tracing::warn!(error = %err, "subscribing to user events");
-            close_with(&mut sink, CloseReason {
-                code: close::RECONNECT,
-                reason: "events unavailable; reconnect",
-            })
+            close_with(
+                &mut sink,
+                CloseReason {
+                    code: close::RECONNECT,
+                    reason: "events unavailable; reconnect",
+                },
+            )
             .await;
             return;
         }
@@ -108,7 +111,8 @@ pub async fn serve(app: AppState, socket: WebSocket) {
             }
         }
     };
-    app.hub.unregister(caller.user_id, registration.connection_id);
+    app.hub
+        .unregister(caller.user_id, registration.connection_id);
     if let Some(reason) = reason {
         close_with(&mut sink, reason).await;
     }
@@ -127,7 +131,10 @@ const SESSION_REVOKED: CloseReason = CloseReason {
 type Rejection = (CloseReason, Option<ApiError>);
 
 /// Waits for `identify` and verifies its token.
-async fn identify(app: &AppState, stream: &mut futures::stream::SplitStream<WebSocket>) -> Result<Caller, Rejection> {
+async fn identify(
+    app: &AppState,
+    stream: &mut futures::stream::SplitStream<WebSocket>,
+) -> Result<Caller, Rejection> {
     let not_authenticated = |reason| {
         (
             CloseReason {
@@ -147,30 +154,29 @@ async fn identify(app: &AppState, stream: &mut futures::stream::SplitStream<WebS
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Text(text))) => {
                 return match serde_json::from_str::<ClientFrame>(&text) {
-                    Ok(ClientFrame::Identify(identify)) => app.authenticate(&identify.token).map_err(|error| {
-                        let code = if error.code == chatalot_shared::ErrorCode::SessionRevoked {
-                            close::SESSION_REVOKED
-                        } else {
-                            close::AUTHENTICATION_FAILED
-                        };
-                        (
-                            CloseReason {
-                                code,
-                                reason: "authentication failed",
-                            },
-                            Some(error),
-                        )
-                    }),
+                    Ok(ClientFrame::Identify(identify)) => {
+                        app.authenticate(&identify.token).map_err(|error| {
+                            let code = if error.code == chatalot_shared::ErrorCode::SessionRevoked {
+                                close::SESSION_REVOKED
+                            } else {
+                                close::AUTHENTICATION_FAILED
+                            };
+                            (
+                                CloseReason {
+                                    code,
+                                    reason: "authentication failed",
+                                },
+                                Some(error),
+                            )
+                        })
+                    }
                     Ok(_) => Err(not_authenticated("identify first")),
                     Err(_) => Err((DECODE_ERROR, None)),
                 };
             }
             Some(Ok(Message::Binary(_))) => return Err((DECODE_ERROR, None)),
             Some(Err(err)) => {
-                return Err((
-                    close_reason_for(&err).unwrap_or(DECODE_ERROR),
-                    None,
-                ));
+                return Err((close_reason_for(&err).unwrap_or(DECODE_ERROR), None));
             }
         }
     }
@@ -203,7 +209,11 @@ async fn close_with(sink: &mut Sink, reason: CloseReason) {
         code: reason.code,
         reason: Utf8Bytes::from_static(reason.reason),
     };
-    let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(frame)))).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        sink.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 /// The close code for a protocol error: 1009 for an oversized message, 1007 for invalid UTF-8.

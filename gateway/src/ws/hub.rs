@@ -88,7 +88,11 @@ impl Hub {
 
     /// Adds a connection of `user_id`, subscribing to the user's events first if it is the
     /// user's first connection here. Returns once events for the user are being received.
-    pub async fn register(self: &Arc<Self>, user_id: Uuid, session_id: Uuid) -> anyhow::Result<Registration> {
+    pub async fn register(
+        self: &Arc<Self>,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> anyhow::Result<Registration> {
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         let kick = Arc::new(Kick::default());
         let connection_id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -99,11 +103,18 @@ impl Hub {
         };
         if let Some(entry) = self.lock().get_mut(&user_id) {
             entry.connections.insert(connection_id, connection());
-            return Ok(Registration { connection_id, outgoing: rx, kick });
+            return Ok(Registration {
+                connection_id,
+                outgoing: rx,
+                kick,
+            });
         }
         // Subscribe outside the lock; if another connection of the user won the race, use its
         // subscription and drop ours.
-        let subscriber = self.nats.subscribe(self.subjects.user_events(user_id)).await?;
+        let subscriber = self
+            .nats
+            .subscribe(self.subjects.user_events(user_id))
+            .await?;
         self.nats.flush().await.ok();
         let mut users = self.lock();
         match users.get_mut(&user_id) {
@@ -118,19 +129,28 @@ impl Hub {
                         let Some(hub) = hub.upgrade() else { break };
                         match Utf8Bytes::try_from(message.payload) {
                             Ok(frame) => hub.deliver(user_id, frame),
-                            Err(_) => tracing::warn!(%user_id, "dropped an event that is not UTF-8"),
+                            Err(_) => {
+                                tracing::warn!(%user_id, "dropped an event that is not UTF-8")
+                            }
                         }
                     }
                 });
                 let mut connections = HashMap::new();
                 connections.insert(connection_id, connection());
-                users.insert(user_id, UserEntry {
-                    connections,
-                    subscription,
-                });
+                users.insert(
+                    user_id,
+                    UserEntry {
+                        connections,
+                        subscription,
+                    },
+                );
             }
         }
-        Ok(Registration { connection_id, outgoing: rx, kick })
+        Ok(Registration {
+            connection_id,
+            outgoing: rx,
+            kick,
+        })
     }
 
     /// Removes a connection; the user's subscription ends with their last connection here.
@@ -149,7 +169,9 @@ impl Hub {
     /// Queues `frame` to every connection of `user_id`.
     fn deliver(&self, user_id: Uuid, frame: Utf8Bytes) {
         let users = self.lock();
-        let Some(entry) = users.get(&user_id) else { return };
+        let Some(entry) = users.get(&user_id) else {
+            return;
+        };
         for connection in entry.connections.values() {
             if connection.outgoing.try_send(frame.clone()).is_err() {
                 connection.kick.kick(CloseReason {
@@ -163,7 +185,9 @@ impl Hub {
     /// Closes every connection of `user_id` that belongs to one of `session_ids`.
     pub fn kick_sessions(&self, user_id: Uuid, session_ids: &[Uuid], reason: CloseReason) {
         let users = self.lock();
-        let Some(entry) = users.get(&user_id) else { return };
+        let Some(entry) = users.get(&user_id) else {
+            return;
+        };
         for connection in entry.connections.values() {
             if session_ids.contains(&connection.session_id) {
                 connection.kick.kick(reason);
@@ -182,12 +206,17 @@ impl Hub {
 
     /// How many connections this gateway holds.
     pub fn connection_count(&self) -> usize {
-        self.lock().values().map(|entry| entry.connections.len()).sum()
+        self.lock()
+            .values()
+            .map(|entry| entry.connections.len())
+            .sum()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, UserEntry>> {
         // A panic while holding the lock cannot leave the map inconsistent (every update is a
         // single insert or remove), so a poisoned lock is still safe to use.
-        self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

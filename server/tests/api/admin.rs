@@ -11,12 +11,17 @@ async fn admins_list_users_a_page_at_a_time() {
     for i in 0..4 {
         app.register(&format!("member{i}")).await;
     }
-    let first = app.get("/api/v1/admin/users?limit=3", &owner.access_token).await;
+    let first = app
+        .get("/api/v1/admin/users?limit=3", &owner.access_token)
+        .await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.body["users"].as_array().unwrap().len(), 3);
     let cursor = first.body["next_cursor"].as_str().unwrap().to_string();
     let second = app
-        .get(&format!("/api/v1/admin/users?limit=3&after={cursor}"), &owner.access_token)
+        .get(
+            &format!("/api/v1/admin/users?limit=3&after={cursor}"),
+            &owner.access_token,
+        )
         .await;
     let names: Vec<_> = second.body["users"]
         .as_array()
@@ -26,8 +31,13 @@ async fn admins_list_users_a_page_at_a_time() {
         .collect();
     assert_eq!(names, ["member2", "member3"]);
 
-    let bad_limit = app.get("/api/v1/admin/users?limit=1000", &owner.access_token).await;
-    assert_eq!((bad_limit.status, bad_limit.code()), (400, "invalid_request"));
+    let bad_limit = app
+        .get("/api/v1/admin/users?limit=1000", &owner.access_token)
+        .await;
+    assert_eq!(
+        (bad_limit.status, bad_limit.code()),
+        (400, "invalid_request")
+    );
 }
 
 #[tokio::test]
@@ -35,7 +45,11 @@ async fn members_cannot_administer() {
     let app = spawn_app().await;
     app.register("owner").await;
     let member = app.register("member").await;
-    for path in ["/api/v1/admin/users", "/api/v1/admin/audit-log", "/api/v1/instance/invites"] {
+    for path in [
+        "/api/v1/admin/users",
+        "/api/v1/admin/audit-log",
+        "/api/v1/instance/invites",
+    ] {
         let reply = app.get(path, &member.access_token).await;
         assert_eq!((reply.status, reply.code()), (403, "forbidden"), "{path}");
     }
@@ -88,7 +102,12 @@ async fn the_owner_names_admins_who_can_then_administer() {
         )
         .await;
     assert_eq!(promote.status, 200, "{}", promote.body);
-    assert_eq!(app.get("/api/v1/admin/users", &helper.access_token).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/admin/users", &helper.access_token)
+            .await
+            .status,
+        200
+    );
 
     // Admins cannot disable the owner.
     let refused = app
@@ -110,7 +129,10 @@ async fn the_audit_log_records_security_events_with_ip_and_user_agent() {
     assert_eq!(app.login("owner", PASSWORD).await.status, 200);
 
     let failed = app
-        .get("/api/v1/admin/audit-log?action=login_failed", &owner.access_token)
+        .get(
+            "/api/v1/admin/audit-log?action=login_failed",
+            &owner.access_token,
+        )
         .await;
     assert_eq!(failed.status, 200, "{}", failed.body);
     let entries = failed.body["entries"].as_array().unwrap();
@@ -119,20 +141,45 @@ async fn the_audit_log_records_security_events_with_ip_and_user_agent() {
     assert_eq!(entries[0]["user_agent"], "chatalot-tests/1");
     assert_eq!(entries[0]["target_id"], owner.user_id.to_string());
 
-    let all = app.get("/api/v1/admin/audit-log?limit=2", &owner.access_token).await;
-    let page: Vec<_> = all.body["entries"].as_array().unwrap().iter().map(|e| e["action"].clone()).collect();
-    assert_eq!(page, [json!("login_succeeded"), json!("login_failed")], "newest first");
+    let all = app
+        .get("/api/v1/admin/audit-log?limit=2", &owner.access_token)
+        .await;
+    let page: Vec<_> = all.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].clone())
+        .collect();
+    assert_eq!(
+        page,
+        [json!("login_succeeded"), json!("login_failed")],
+        "newest first"
+    );
     let cursor = all.body["next_cursor"].as_str().unwrap();
     let older = app
-        .get(&format!("/api/v1/admin/audit-log?limit=2&before={cursor}"), &owner.access_token)
+        .get(
+            &format!("/api/v1/admin/audit-log?limit=2&before={cursor}"),
+            &owner.access_token,
+        )
         .await;
     assert_eq!(older.body["entries"][0]["action"], "register");
 
     let by_actor = app
-        .get(&format!("/api/v1/admin/audit-log?actor_id={}", owner.user_id), &owner.access_token)
+        .get(
+            &format!("/api/v1/admin/audit-log?actor_id={}", owner.user_id),
+            &owner.access_token,
+        )
         .await;
     assert!(by_actor.body["entries"].as_array().unwrap().len() >= 2);
 
-    let bad_filter = app.get("/api/v1/admin/audit-log?action=nonsense", &owner.access_token).await;
-    assert_eq!((bad_filter.status, bad_filter.code()), (400, "invalid_request"));
+    let bad_filter = app
+        .get(
+            "/api/v1/admin/audit-log?action=nonsense",
+            &owner.access_token,
+        )
+        .await;
+    assert_eq!(
+        (bad_filter.status, bad_filter.code()),
+        (400, "invalid_request")
+    );
 }

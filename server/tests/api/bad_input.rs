@@ -8,7 +8,10 @@ use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{
     Message,
-    protocol::frame::{Frame, coding::{Data, OpCode}},
+    protocol::frame::{
+        Frame,
+        coding::{Data, OpCode},
+    },
 };
 
 async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
@@ -23,27 +26,70 @@ async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) 
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or_default();
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 #[tokio::test]
 async fn malformed_and_mistyped_bodies_are_rejected_with_stable_codes() {
     let app = spawn_app().await;
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("application/json", b"{not json".to_vec(), 400, "invalid_json"),
+        (
+            "application/json",
+            b"{not json".to_vec(),
+            400,
+            "invalid_json",
+        ),
         ("application/json", b"".to_vec(), 400, "invalid_json"),
-        ("application/json", br#"{"username":"a","password":"b","admin":true}"#.to_vec(), 400, "invalid_request"),
-        ("application/json", br#"{"username":5,"password":"b"}"#.to_vec(), 400, "invalid_request"),
-        ("application/json", br#"{"password":"only"}"#.to_vec(), 400, "invalid_request"),
-        ("text/plain", br#"{"username":"a","password":"b"}"#.to_vec(), 415, "unsupported_media_type"),
-        ("application/json", vec![b' '; 2 * 1024 * 1024], 413, "payload_too_large"),
+        (
+            "application/json",
+            br#"{"username":"a","password":"b","admin":true}"#.to_vec(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            br#"{"username":5,"password":"b"}"#.to_vec(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            br#"{"password":"only"}"#.to_vec(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "text/plain",
+            br#"{"username":"a","password":"b"}"#.to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "application/json",
+            vec![b' '; 2 * 1024 * 1024],
+            413,
+            "payload_too_large",
+        ),
     ];
     for (content_type, body, status, code) in cases {
         let reply = raw_post(&app, "/api/v1/auth/register", content_type, body).await;
-        assert_eq!((reply.status, reply.code()), (status, code), "{}", reply.body);
+        assert_eq!(
+            (reply.status, reply.code()),
+            (status, code),
+            "{}",
+            reply.body
+        );
     }
     let users: i64 = sqlx::query_scalar("select count(*) from auth.users")
-        .fetch_one(&sqlx::PgPool::connect(app.env.config.database.url.expose()).await.unwrap())
+        .fetch_one(
+            &sqlx::PgPool::connect(app.env.config.database.url.expose())
+                .await
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(users, 0, "nothing half-written");
@@ -53,19 +99,33 @@ async fn malformed_and_mistyped_bodies_are_rejected_with_stable_codes() {
 async fn unknown_routes_methods_and_bad_ids_are_json_errors() {
     let app = spawn_app().await;
     let session = app.register("olga").await;
-    let missing = app.get("/api/v1/no-such-thing", &session.access_token).await;
+    let missing = app
+        .get("/api/v1/no-such-thing", &session.access_token)
+        .await;
     assert_eq!((missing.status, missing.code()), (404, "route_not_found"));
     let method = app.get("/api/v1/auth/login", &session.access_token).await;
     assert_eq!((method.status, method.code()), (405, "method_not_allowed"));
     let bad_id = app
-        .send(reqwest::Method::DELETE, "/api/v1/sessions/not-a-uuid", Some(&session.access_token), None)
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/sessions/not-a-uuid",
+            Some(&session.access_token),
+            None,
+        )
         .await;
     assert_eq!((bad_id.status, bad_id.code()), (400, "invalid_request"));
 }
 
 fn sign(app: &TestApp, claims: &AccessClaims) -> String {
-    let key = jsonwebtoken::EncodingKey::from_ed_pem(app.env.config.jwt.private_key.expose().as_bytes()).unwrap();
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA), claims, &key).unwrap()
+    let key =
+        jsonwebtoken::EncodingKey::from_ed_pem(app.env.config.jwt.private_key.expose().as_bytes())
+            .unwrap();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
+        claims,
+        &key,
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -82,7 +142,14 @@ async fn bad_tokens_are_refused() {
         exp: now - 1800,
     };
     let expired = sign(&app, &claims);
-    let wrong_audience = sign(&app, &AccessClaims { aud: "elsewhere".into(), exp: now + 600, ..claims.clone() });
+    let wrong_audience = sign(
+        &app,
+        &AccessClaims {
+            aud: "elsewhere".into(),
+            exp: now + 600,
+            ..claims.clone()
+        },
+    );
 
     let mut tampered = session.access_token.clone();
     let last = tampered.pop().unwrap();
@@ -90,7 +157,11 @@ async fn bad_tokens_are_refused() {
 
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(
-        serde_json::to_vec(&AccessClaims { exp: now + 600, ..claims.clone() }).unwrap(),
+        serde_json::to_vec(&AccessClaims {
+            exp: now + 600,
+            ..claims.clone()
+        })
+        .unwrap(),
     );
     let alg_none = format!("{header}.{payload}.");
 
@@ -104,15 +175,21 @@ async fn bad_tokens_are_refused() {
         let reply = app.get("/api/v1/users/@me", token).await;
         assert_eq!((reply.status, reply.code()), (401, code), "{token}");
     }
-    let none = app.send(reqwest::Method::GET, "/api/v1/users/@me", None, None).await;
+    let none = app
+        .send(reqwest::Method::GET, "/api/v1/users/@me", None, None)
+        .await;
     assert_eq!((none.status, none.code()), (401, "missing_token"));
 
     // The same rules on the WebSocket.
     let mut ws = WsClient::connect(&app.gateway.ws_url()).await;
     ws.next_json().await;
-    ws.send_json(json!({ "op": "identify", "d": { "token": alg_none } })).await;
+    ws.send_json(json!({ "op": "identify", "d": { "token": alg_none } }))
+        .await;
     let error = ws.next_json().await;
-    assert_eq!((error["op"].as_str(), error["d"]["code"].as_str()), (Some("error"), Some("invalid_token")));
+    assert_eq!(
+        (error["op"].as_str(), error["d"]["code"].as_str()),
+        (Some("error"), Some("invalid_token"))
+    );
     assert_eq!(ws.ended(Duration::from_secs(2)).await, Ended::Closed(4004));
 }
 
@@ -121,7 +198,10 @@ async fn oversized_websocket_messages_close_with_1009() {
     let app = spawn_app().await;
     let session = app.register("quinn").await;
     let mut ws = WsClient::identified(&app.gateway.ws_url(), &session.access_token).await;
-    let big = format!("{{\"op\":\"heartbeat\",\"pad\":\"{}\"}}", "x".repeat(100 * 1024));
+    let big = format!(
+        "{{\"op\":\"heartbeat\",\"pad\":\"{}\"}}",
+        "x".repeat(100 * 1024)
+    );
     ws.stream.send(Message::Text(big.into())).await.unwrap();
     assert_eq!(ws.ended(Duration::from_secs(2)).await, Ended::Closed(1009));
 }
@@ -144,16 +224,34 @@ async fn commands_before_identify_and_unknown_commands_close_the_socket() {
     let mut early = WsClient::connect(&app.gateway.ws_url()).await;
     early.next_json().await;
     early.send_json(json!({ "op": "heartbeat" })).await;
-    assert_eq!(early.ended(Duration::from_secs(2)).await, Ended::Closed(4003));
+    assert_eq!(
+        early.ended(Duration::from_secs(2)).await,
+        Ended::Closed(4003)
+    );
 
     let mut unknown = WsClient::identified(&app.gateway.ws_url(), &session.access_token).await;
     unknown.send_json(json!({ "op": "launch_missiles" })).await;
-    assert_eq!(unknown.ended(Duration::from_secs(2)).await, Ended::Closed(4002));
+    assert_eq!(
+        unknown.ended(Duration::from_secs(2)).await,
+        Ended::Closed(4002)
+    );
 
     let mut not_json = WsClient::identified(&app.gateway.ws_url(), &session.access_token).await;
-    not_json.stream.send(Message::Text("{{{".into())).await.unwrap();
-    assert_eq!(not_json.ended(Duration::from_secs(2)).await, Ended::Closed(4002));
+    not_json
+        .stream
+        .send(Message::Text("{{{".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        not_json.ended(Duration::from_secs(2)).await,
+        Ended::Closed(4002)
+    );
 
     // The gateway keeps serving.
-    assert_eq!(app.get("/api/v1/users/@me", &session.access_token).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/users/@me", &session.access_token)
+            .await
+            .status,
+        200
+    );
 }

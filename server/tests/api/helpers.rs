@@ -29,7 +29,10 @@ impl TestEnv {
     pub async fn new() -> Self {
         chatalot_shared::telemetry::init_for_tests();
         let id = Uuid::new_v4().simple().to_string();
-        let base = env_or("CHATALOT_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432");
+        let base = env_or(
+            "CHATALOT_TEST_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432",
+        );
         let database = format!("chatalot_test_{id}");
         let mut admin = PgConnection::connect(&format!("{base}/postgres"))
             .await
@@ -78,7 +81,9 @@ impl Running {
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(task) = self.task.take() {
-            task.await.expect("component task").expect("component stopped cleanly");
+            task.await
+                .expect("component task")
+                .expect("component stopped cleanly");
         }
     }
 }
@@ -90,7 +95,9 @@ impl Drop for Running {
 }
 
 pub async fn start_auth(config: &Config) -> Running {
-    let service = AuthService::build(config, &Readiness::default()).await.expect("build auth-svc");
+    let service = AuthService::build(config, &Readiness::default())
+        .await
+        .expect("build auth-svc");
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
     // The service subscribes when it starts running; give it a moment so first requests find it.
@@ -118,7 +125,9 @@ impl GatewayHandle {
 }
 
 pub async fn start_gateway(config: &Config) -> GatewayHandle {
-    let gateway = Gateway::build(config, &Readiness::default()).await.expect("build gateway");
+    let gateway = Gateway::build(config, &Readiness::default())
+        .await
+        .expect("build gateway");
     let addr = gateway.local_addr();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(gateway.run_until_stopped(shutdown.clone()));
@@ -180,8 +189,14 @@ impl Session {
         Self {
             user_id: uuid(&body["user"]["user_id"]),
             session_id: uuid(&body["session_id"]),
-            access_token: body["access_token"].as_str().expect("access_token").to_string(),
-            refresh_token: body["refresh_token"].as_str().expect("refresh_token").to_string(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_string(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_string(),
         }
     }
 }
@@ -204,30 +219,44 @@ impl TestApp {
         self.gateway.url(path)
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         send(&self.http, method, &self.url(path), token, body).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(reqwest::Method::POST, path, None, Some(body)).await
+        self.send(reqwest::Method::POST, path, None, Some(body))
+            .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
-        self.send(reqwest::Method::GET, path, Some(token), None).await
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     /// Registers `username` with the standard password; panics unless it succeeds.
     pub async fn register(&self, username: &str) -> Session {
         let reply = self
-            .post("/api/v1/auth/register", json!({ "username": username, "password": PASSWORD }))
+            .post(
+                "/api/v1/auth/register",
+                json!({ "username": username, "password": PASSWORD }),
+            )
             .await;
         assert_eq!(reply.status, 201, "register {username}: {}", reply.body);
         Session::from_json(&reply.body)
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Reply {
-        self.post("/api/v1/auth/login", json!({ "username": username, "password": password }))
-            .await
+        self.post(
+            "/api/v1/auth/login",
+            json!({ "username": username, "password": password }),
+        )
+        .await
     }
 }
 
@@ -250,7 +279,11 @@ pub async fn send(
     let headers = response.headers().clone();
     let bytes = response.bytes().await.expect("response body");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// A WebSocket client speaking the gateway protocol.
@@ -267,7 +300,9 @@ pub enum Ended {
 
 impl WsClient {
     pub async fn connect(url: &str) -> Self {
-        let (stream, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connect");
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket connect");
         Self { stream }
     }
 
@@ -276,7 +311,9 @@ impl WsClient {
         let mut client = Self::connect(url).await;
         let hello = client.next_json().await;
         assert_eq!(hello["op"], "hello", "{hello}");
-        client.send_json(json!({ "op": "identify", "d": { "token": token } })).await;
+        client
+            .send_json(json!({ "op": "identify", "d": { "token": token } }))
+            .await;
         let ready = client.next_json().await;
         assert_eq!(ready["op"], "ready", "{ready}");
         client

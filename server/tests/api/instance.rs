@@ -18,7 +18,12 @@ async fn set_mode(app: &TestApp, owner: &Session, mode: &str) {
 
 async fn create_invite(app: &TestApp, owner: &Session, body: Value) -> String {
     let reply = app
-        .send(reqwest::Method::POST, "/api/v1/instance/invites", Some(&owner.access_token), Some(body))
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/instance/invites",
+            Some(&owner.access_token),
+            Some(body),
+        )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["code"].as_str().unwrap().to_string()
@@ -33,8 +38,16 @@ async fn the_first_account_becomes_owner_and_the_next_are_members() {
     let app = spawn_app().await;
     let owner = app.register("first").await;
     let member = app.register("second").await;
-    assert_eq!(app.get("/api/v1/users/@me", &owner.access_token).await.body["role"], "owner");
-    assert_eq!(app.get("/api/v1/users/@me", &member.access_token).await.body["role"], "member");
+    assert_eq!(
+        app.get("/api/v1/users/@me", &owner.access_token).await.body["role"],
+        "owner"
+    );
+    assert_eq!(
+        app.get("/api/v1/users/@me", &member.access_token)
+            .await
+            .body["role"],
+        "member"
+    );
 
     let refused = app
         .send(
@@ -52,9 +65,13 @@ async fn closed_registration_refuses_new_accounts() {
     let app = spawn_app().await;
     let owner = app.register("owner").await;
     set_mode(&app, &owner, "closed").await;
-    let reply = app.post("/api/v1/auth/register", register_body("late", None)).await;
+    let reply = app
+        .post("/api/v1/auth/register", register_body("late", None))
+        .await;
     assert_eq!((reply.status, reply.code()), (403, "registration_closed"));
-    let public = app.send(reqwest::Method::GET, "/api/v1/instance", None, None).await;
+    let public = app
+        .send(reqwest::Method::GET, "/api/v1/instance", None, None)
+        .await;
     assert_eq!(public.body["registration_mode"], "closed");
 }
 
@@ -64,28 +81,52 @@ async fn invite_only_registration_checks_the_code() {
     let owner = app.register("owner").await;
     set_mode(&app, &owner, "invite_only").await;
 
-    let missing = app.post("/api/v1/auth/register", register_body("user1", None)).await;
+    let missing = app
+        .post("/api/v1/auth/register", register_body("user1", None))
+        .await;
     assert_eq!((missing.status, missing.code()), (400, "invite_required"));
-    let unknown = app.post("/api/v1/auth/register", register_body("user1", Some("no-such-code"))).await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/register",
+            register_body("user1", Some("no-such-code")),
+        )
+        .await;
     assert_eq!((unknown.status, unknown.code()), (400, "invite_invalid"));
 
     let once = create_invite(&app, &owner, json!({ "max_uses": 1 })).await;
-    let used = app.post("/api/v1/auth/register", register_body("user1", Some(&once))).await;
+    let used = app
+        .post("/api/v1/auth/register", register_body("user1", Some(&once)))
+        .await;
     assert_eq!(used.status, 201, "{}", used.body);
-    let exhausted = app.post("/api/v1/auth/register", register_body("user2", Some(&once))).await;
-    assert_eq!((exhausted.status, exhausted.code()), (400, "invite_exhausted"));
+    let exhausted = app
+        .post("/api/v1/auth/register", register_body("user2", Some(&once)))
+        .await;
+    assert_eq!(
+        (exhausted.status, exhausted.code()),
+        (400, "invite_exhausted")
+    );
 
     // An expired code: created valid, then its expiry moved into the past in the database.
     let expiring = create_invite(&app, &owner, json!({ "expires_in_secs": 3600 })).await;
-    let db = sqlx::PgPool::connect(app.env.config.database.url.expose()).await.unwrap();
+    let db = sqlx::PgPool::connect(app.env.config.database.url.expose())
+        .await
+        .unwrap();
     sqlx::query("update auth.registration_invites set expires_at = now() - interval '1 second' where code = $1")
         .bind(&expiring)
         .execute(&db)
         .await
         .unwrap();
-    let expired = app.post("/api/v1/auth/register", register_body("user3", Some(&expiring))).await;
+    let expired = app
+        .post(
+            "/api/v1/auth/register",
+            register_body("user3", Some(&expiring)),
+        )
+        .await;
     assert_eq!((expired.status, expired.code()), (400, "invite_expired"));
-    let users: i64 = sqlx::query_scalar("select count(*) from auth.users").fetch_one(&db).await.unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from auth.users")
+        .fetch_one(&db)
+        .await
+        .unwrap();
     assert_eq!(users, 2, "only the owner and user1 exist");
 
     let bad_expiry = app
@@ -96,7 +137,10 @@ async fn invite_only_registration_checks_the_code() {
             Some(json!({ "expires_in_secs": 60 })),
         )
         .await;
-    assert_eq!((bad_expiry.status, bad_expiry.code()), (400, "invalid_request"));
+    assert_eq!(
+        (bad_expiry.status, bad_expiry.code()),
+        (400, "invalid_request")
+    );
 }
 
 #[tokio::test]
@@ -114,10 +158,15 @@ async fn concurrent_registrations_racing_for_the_last_uses_of_an_invite() {
     });
     let replies = futures::future::join_all(attempts).await;
     let created = replies.iter().filter(|r| r.status == 201).count();
-    let exhausted = replies.iter().filter(|r| r.code() == "invite_exhausted").count();
+    let exhausted = replies
+        .iter()
+        .filter(|r| r.code() == "invite_exhausted")
+        .count();
     assert_eq!((created, exhausted), (3, 7));
 
-    let invites = app.get("/api/v1/instance/invites", &owner.access_token).await;
+    let invites = app
+        .get("/api/v1/instance/invites", &owner.access_token)
+        .await;
     let invite = invites.body["invites"]
         .as_array()
         .unwrap()
@@ -143,6 +192,8 @@ async fn a_revoked_invite_no_longer_works() {
         )
         .await;
     assert_eq!(revoke.status, 204, "{}", revoke.body);
-    let reply = app.post("/api/v1/auth/register", register_body("late", Some(&code))).await;
+    let reply = app
+        .post("/api/v1/auth/register", register_body("late", Some(&code)))
+        .await;
     assert_eq!((reply.status, reply.code()), (400, "invite_invalid"));
 }

@@ -18,17 +18,46 @@ async fn sessions_work_across_gateways_and_survive_a_replica_stopping() {
     let http = http_client();
 
     let body = json!({ "username": "multi", "password": PASSWORD });
-    let created = send(&http, reqwest::Method::POST, &gateway_a.url("/api/v1/auth/register"), None, Some(body)).await;
+    let created = send(
+        &http,
+        reqwest::Method::POST,
+        &gateway_a.url("/api/v1/auth/register"),
+        None,
+        Some(body),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let session = Session::from_json(&created.body);
-    let me = send(&http, reqwest::Method::GET, &gateway_b.url("/api/v1/users/@me"), Some(&session.access_token), None).await;
-    assert_eq!(me.status, 200, "a session from gateway A works on gateway B: {}", me.body);
+    let me = send(
+        &http,
+        reqwest::Method::GET,
+        &gateway_b.url("/api/v1/users/@me"),
+        Some(&session.access_token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        me.status, 200,
+        "a session from gateway A works on gateway B: {}",
+        me.body
+    );
 
     auth_a.stop().await;
     for i in 0..10 {
         let gateway = if i % 2 == 0 { &gateway_a } else { &gateway_b };
-        let reply = send(&http, reqwest::Method::GET, &gateway.url("/api/v1/sessions"), Some(&session.access_token), None).await;
-        assert_eq!(reply.status, 200, "request {i} after a replica stopped: {}", reply.body);
+        let reply = send(
+            &http,
+            reqwest::Method::GET,
+            &gateway.url("/api/v1/sessions"),
+            Some(&session.access_token),
+            None,
+        )
+        .await;
+        assert_eq!(
+            reply.status, 200,
+            "request {i} after a replica stopped: {}",
+            reply.body
+        );
     }
 }
 
@@ -67,7 +96,11 @@ impl Drop for PrivateNats {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -80,26 +113,58 @@ async fn without_nats_the_gateway_answers_503_in_time_and_recovers_by_itself() {
     let gateway = env.start_gateway().await;
     let http = http_client();
     let register = json!({ "username": "outage", "password": PASSWORD });
-    let created = send(&http, reqwest::Method::POST, &gateway.url("/api/v1/auth/register"), None, Some(register)).await;
+    let created = send(
+        &http,
+        reqwest::Method::POST,
+        &gateway.url("/api/v1/auth/register"),
+        None,
+        Some(register),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let session = Session::from_json(&created.body);
 
     nats.kill();
     let started = Instant::now();
-    let down = send(&http, reqwest::Method::GET, &gateway.url("/api/v1/sessions"), Some(&session.access_token), None).await;
-    assert_eq!((down.status, down.code()), (503, "service_unavailable"), "{}", down.body);
-    assert!(started.elapsed() < Duration::from_millis(2_500), "answered after {:?}", started.elapsed());
+    let down = send(
+        &http,
+        reqwest::Method::GET,
+        &gateway.url("/api/v1/sessions"),
+        Some(&session.access_token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (down.status, down.code()),
+        (503, "service_unavailable"),
+        "{}",
+        down.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(2_500),
+        "answered after {:?}",
+        started.elapsed()
+    );
 
     let port = nats.port;
     let _nats = PrivateNats::start(port);
     let recovered = eventually(Duration::from_secs(20), || async {
-        send(&http, reqwest::Method::GET, &gateway.url("/api/v1/sessions"), Some(&session.access_token), None)
-            .await
-            .status
+        send(
+            &http,
+            reqwest::Method::GET,
+            &gateway.url("/api/v1/sessions"),
+            Some(&session.access_token),
+            None,
+        )
+        .await
+        .status
             == 200
     })
     .await;
-    assert!(recovered, "requests did not succeed again after NATS came back");
+    assert!(
+        recovered,
+        "requests did not succeed again after NATS came back"
+    );
 }
 
 #[tokio::test]

@@ -20,7 +20,10 @@ async fn sessions_are_listed_with_device_and_client_details() {
     assert_eq!(list.status, 200, "{}", list.body);
     let sessions = list.body["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 2);
-    let laptop = sessions.iter().find(|s| s["device_name"] == "laptop").unwrap();
+    let laptop = sessions
+        .iter()
+        .find(|s| s["device_name"] == "laptop")
+        .unwrap();
     assert_eq!(laptop["current"], false);
     assert_eq!(laptop["ip"], "127.0.0.1");
     assert_eq!(laptop["user_agent"], "chatalot-tests/1");
@@ -48,7 +51,10 @@ async fn revoking_a_session_closes_its_websocket_on_another_gateway_within_a_sec
         )
         .await;
     assert_eq!(revoke.status, 204, "{}", revoke.body);
-    assert_eq!(laptop_ws.ended(Duration::from_secs(1)).await, Ended::Closed(4005));
+    assert_eq!(
+        laptop_ws.ended(Duration::from_secs(1)).await,
+        Ended::Closed(4005)
+    );
     assert!(started.elapsed() < Duration::from_millis(1500));
 
     // The other session is untouched; the revoked token is refused by both gateways.
@@ -62,8 +68,16 @@ async fn revoking_a_session_closes_its_websocket_on_another_gateway_within_a_sec
         None,
     )
     .await;
-    assert_eq!((via_other.status, via_other.code()), (401, "session_revoked"));
-    assert_eq!(app.get("/api/v1/users/@me", &laptop.access_token).await.status, 401);
+    assert_eq!(
+        (via_other.status, via_other.code()),
+        (401, "session_revoked")
+    );
+    assert_eq!(
+        app.get("/api/v1/users/@me", &laptop.access_token)
+            .await
+            .status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -80,7 +94,12 @@ async fn another_users_session_cannot_be_revoked() {
         )
         .await;
     assert_eq!((reply.status, reply.code()), (404, "not_found"));
-    assert_eq!(app.get("/api/v1/users/@me", &victim.access_token).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/users/@me", &victim.access_token)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -90,13 +109,21 @@ async fn logout_everywhere_ends_every_session() {
     let second = Session::from_json(&app.login("nina", PASSWORD).await.body);
     let mut ws = WsClient::identified(&app.gateway.ws_url(), &second.access_token).await;
     let reply = app
-        .send(reqwest::Method::POST, "/api/v1/auth/logout-all", Some(&first.access_token), None)
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout-all",
+            Some(&first.access_token),
+            None,
+        )
         .await;
     assert_eq!(reply.status, 204, "{}", reply.body);
     assert_eq!(ws.ended(Duration::from_secs(1)).await, Ended::Closed(4005));
     for session in [&first, &second] {
         let refresh = app
-            .post("/api/v1/auth/refresh", json!({ "refresh_token": session.refresh_token }))
+            .post(
+                "/api/v1/auth/refresh",
+                json!({ "refresh_token": session.refresh_token }),
+            )
             .await;
         assert_eq!(refresh.status, 401);
     }

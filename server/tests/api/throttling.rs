@@ -9,7 +9,11 @@ async fn login_attempts_per_ip_are_limited_across_gateways() {
     app.register("tina").await;
 
     for attempt in 0..4 {
-        let url = if attempt % 2 == 0 { app.url("/api/v1/auth/login") } else { second.url("/api/v1/auth/login") };
+        let url = if attempt % 2 == 0 {
+            app.url("/api/v1/auth/login")
+        } else {
+            second.url("/api/v1/auth/login")
+        };
         let body = serde_json::json!({ "username": "tina", "password": "wrong password" });
         let reply = send(&app.http, reqwest::Method::POST, &url, None, Some(body)).await;
         assert_eq!(reply.status, 401, "attempt {attempt}: {}", reply.body);
@@ -22,8 +26,19 @@ async fn login_attempts_per_ip_are_limited_across_gateways() {
         Some(serde_json::json!({ "username": "tina", "password": PASSWORD })),
     )
     .await;
-    assert_eq!((limited.status, limited.code()), (429, "rate_limited"), "{}", limited.body);
-    let header = |name: &str| limited.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(
+        (limited.status, limited.code()),
+        (429, "rate_limited"),
+        "{}",
+        limited.body
+    );
+    let header = |name: &str| {
+        limited
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let retry_after: u64 = header("retry-after").expect("Retry-After").parse().unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     assert_eq!(header("x-ratelimit-limit").as_deref(), Some("4"));

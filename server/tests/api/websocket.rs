@@ -12,7 +12,8 @@ async fn hello_identify_ready_and_heartbeats() {
     let hello = ws.next_json().await;
     assert_eq!(hello["op"], "hello");
     assert_eq!(hello["d"]["heartbeat_interval_ms"], 30_000);
-    ws.send_json(json!({ "op": "identify", "d": { "token": session.access_token } })).await;
+    ws.send_json(json!({ "op": "identify", "d": { "token": session.access_token } }))
+        .await;
     let ready = ws.next_json().await;
     assert_eq!(ready["op"], "ready");
     assert_eq!(ready["d"]["user_id"], session.user_id.to_string());
@@ -34,11 +35,17 @@ async fn silent_clients_are_dropped_after_the_heartbeat_timeout() {
     let session = app.register("xena").await;
 
     let mut silent = WsClient::identified(&app.gateway.ws_url(), &session.access_token).await;
-    assert_eq!(silent.ended(Duration::from_secs(3)).await, Ended::Closed(4006));
+    assert_eq!(
+        silent.ended(Duration::from_secs(3)).await,
+        Ended::Closed(4006)
+    );
 
     let mut never_identified = WsClient::connect(&app.gateway.ws_url()).await;
     never_identified.next_json().await;
-    assert_eq!(never_identified.ended(Duration::from_secs(3)).await, Ended::Closed(4003));
+    assert_eq!(
+        never_identified.ended(Duration::from_secs(3)).await,
+        Ended::Closed(4003)
+    );
 
     // A client that keeps sending heartbeats stays.
     let mut alive = WsClient::identified(&app.gateway.ws_url(), &session.access_token).await;
@@ -70,7 +77,13 @@ async fn events_reach_every_connection_of_the_user_on_every_gateway() {
     assert_eq!(reply.status, 200);
     for ws in [&mut here, &mut there] {
         let event = ws.next_json().await;
-        assert_eq!((event["t"].as_str(), event["d"]["user"]["display_name"].as_str()), (Some("user_updated"), Some("Yara")));
+        assert_eq!(
+            (
+                event["t"].as_str(),
+                event["d"]["user"]["display_name"].as_str()
+            ),
+            (Some("user_updated"), Some("Yara"))
+        );
     }
     // Nobody else receives it: the bystander's next frame is its own heartbeat ack.
     someone_else.send_json(json!({ "op": "heartbeat" })).await;
@@ -85,7 +98,10 @@ async fn a_draining_gateway_tells_clients_to_reconnect_elsewhere() {
     let mut ws = WsClient::identified(&draining.ws_url(), &session.access_token).await;
     let stopped = tokio::spawn(draining.running.stop());
     assert_eq!(ws.ended(Duration::from_secs(3)).await, Ended::Closed(4009));
-    tokio::time::timeout(Duration::from_secs(10), stopped).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), stopped)
+        .await
+        .unwrap()
+        .unwrap();
     // The client reconnects to the remaining gateway with the same token.
     WsClient::identified(&app.gateway.ws_url(), &session.access_token).await;
 }
@@ -99,17 +115,30 @@ async fn a_client_that_does_not_read_is_disconnected_not_buffered() {
     // Flood the user's event subject faster than anyone could read, while the client reads
     // nothing; socket buffers fill, then the bounded queue, then the gateway gives up on it.
     let nats = async_nats::connect(&app.env.config.nats.url).await.unwrap();
-    let subject = format!("{}.evt.user.{}.flood", app.env.config.nats.namespace, session.user_id);
-    let frame = format!("{{\"op\":\"event\",\"t\":\"flood\",\"d\":\"{}\"}}", "x".repeat(16 * 1024));
+    let subject = format!(
+        "{}.evt.user.{}.flood",
+        app.env.config.nats.namespace, session.user_id
+    );
+    let frame = format!(
+        "{{\"op\":\"event\",\"t\":\"flood\",\"d\":\"{}\"}}",
+        "x".repeat(16 * 1024)
+    );
     for _ in 0..2_000 {
-        nats.publish(subject.clone(), frame.clone().into()).await.unwrap();
+        nats.publish(subject.clone(), frame.clone().into())
+            .await
+            .unwrap();
     }
     nats.flush().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let mut received = 0;
     let ended = loop {
-        match tokio::time::timeout(Duration::from_secs(5), futures::StreamExt::next(&mut ws.stream)).await {
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            futures::StreamExt::next(&mut ws.stream),
+        )
+        .await
+        {
             Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_)))) => received += 1,
             Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame)))) => {
                 break frame.map(|f| u16::from(f.code));
@@ -120,5 +149,8 @@ async fn a_client_that_does_not_read_is_disconnected_not_buffered() {
         }
     };
     assert_eq!(ended, Some(4008), "after {received} frames");
-    assert!(received < 2_000, "the client was not cut off: {received} frames");
+    assert!(
+        received < 2_000,
+        "the client was not cut off: {received} frames"
+    );
 }

@@ -10,7 +10,12 @@ use uuid::Uuid;
 
 /// Frames a client sends.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "op", content = "d", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "op",
+    content = "d",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum ClientFrame {
     Identify(Identify),
     Heartbeat,

@@ -24,7 +24,11 @@ impl RpcClient {
 
     /// Sends `request` to the owning service and waits at most the configured timeout.
     /// No responder, a timeout or a lost NATS connection all become 503 `service_unavailable`.
-    pub async fn call<R: Rpc>(&self, ctx: &CallerContext, request: &R) -> Result<R::Response, ApiError> {
+    pub async fn call<R: Rpc>(
+        &self,
+        ctx: &CallerContext,
+        request: &R,
+    ) -> Result<R::Response, ApiError> {
         let service = R::SERVICE.name();
         let payload = serde_json::to_vec(request).map_err(ApiError::internal)?;
         let subject = self.subjects.rpc(R::SERVICE, R::OPERATION);
@@ -46,7 +50,9 @@ impl RpcClient {
                 )),
                 RequestErrorKind::Other => {
                     tracing::warn!(error = %err, service, "request failed");
-                    ApiError::service_unavailable(format!("the {service} service cannot be reached"))
+                    ApiError::service_unavailable(format!(
+                        "the {service} service cannot be reached"
+                    ))
                 }
             })?;
         match serde_json::from_slice::<Reply<R::Response>>(&message.payload) {

@@ -45,8 +45,12 @@ pub struct CallerContext {
 impl CallerContext {
     /// The authenticated caller, or `missing_token` for operations that need one.
     pub fn require_caller(&self) -> Result<Caller, ApiError> {
-        self.caller
-            .ok_or_else(|| ApiError::new(ErrorCode::MissingToken, "this operation needs an access token"))
+        self.caller.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MissingToken,
+                "this operation needs an access token",
+            )
+        })
     }
 
     pub fn to_headers(&self) -> HeaderMap {
@@ -66,7 +70,10 @@ impl CallerContext {
     }
 
     pub fn from_headers(map: Option<&HeaderMap>) -> Self {
-        let get = |name: &str| map.and_then(|m| m.get(name)).map(|v| v.as_str().to_string());
+        let get = |name: &str| {
+            map.and_then(|m| m.get(name))
+                .map(|v| v.as_str().to_string())
+        };
         let uuid = |name: &str| get(name).and_then(|v| Uuid::parse_str(&v).ok());
         let caller = match (uuid(headers::USER_ID), uuid(headers::SESSION_ID)) {
             (Some(user_id), Some(session_id)) => Some(Caller {

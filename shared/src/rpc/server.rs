@@ -2,12 +2,21 @@
 //! requests in flight, and a drain of in-flight requests on shutdown.
 
 use super::{CallerContext, Reply};
-use crate::{contracts::Rpc, error::ApiError, subjects::{Service, Subjects}};
+use crate::{
+    contracts::Rpc,
+    error::ApiError,
+    subjects::{Service, Subjects},
+};
 use async_nats::service::ServiceExt;
 use bytes::Bytes;
 use futures::{StreamExt, future::BoxFuture, stream::SelectAll};
 use prometheus::{HistogramVec, register_histogram_vec};
-use std::{collections::HashMap, future::Future, sync::{Arc, LazyLock}, time::Duration};
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 use tokio::sync::Semaphore;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -28,7 +37,8 @@ static RPC_SECONDS: LazyLock<Option<HistogramVec>> = LazyLock::new(|| {
 /// `ok`, or the error code: a metric label.
 type Outcome = &'static str;
 
-type Handler<S> = Arc<dyn Fn(S, CallerContext, Bytes) -> BoxFuture<'static, (Outcome, Bytes)> + Send + Sync>;
+type Handler<S> =
+    Arc<dyn Fn(S, CallerContext, Bytes) -> BoxFuture<'static, (Outcome, Bytes)> + Send + Sync>;
 
 /// The operations of one service and the state their handlers share.
 pub struct RpcRouter<S> {
@@ -53,7 +63,12 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
         F: Fn(S, CallerContext, R) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R::Response, ApiError>> + Send + 'static,
     {
-        debug_assert_eq!(R::SERVICE, self.service, "{} routed to the wrong service", R::OPERATION);
+        debug_assert_eq!(
+            R::SERVICE,
+            self.service,
+            "{} routed to the wrong service",
+            R::OPERATION
+        );
         let handler = Arc::new(handler);
         let erased: Handler<S> = Arc::new(move |state, ctx, payload| {
             let handler = handler.clone();
@@ -64,7 +79,10 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
                 };
                 match result {
                     Ok(response) => ("ok", encode_reply(&Reply::Ok(response))),
-                    Err(error) => (error.code.as_str(), encode_reply(&Reply::<()>::Error(error))),
+                    Err(error) => (
+                        error.code.as_str(),
+                        encode_reply(&Reply::<()>::Error(error)),
+                    ),
                 }
             })
         });
@@ -85,7 +103,10 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
             .service_builder()
             .description(format!("Chatalot {name} service"))
             .queue_group(subjects.queue_group(self.service))
-            .start(format!("chatalot-{name}"), env!("CARGO_PKG_VERSION").to_string())
+            .start(
+                format!("chatalot-{name}"),
+                env!("CARGO_PKG_VERSION").to_string(),
+            )
             .await
             .map_err(|err| anyhow::anyhow!("starting the {name} service on NATS: {err}"))?;
         let group = service.group(subjects.rpc_prefix(self.service));
@@ -97,19 +118,32 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
                 .map_err(|err| anyhow::anyhow!("subscribing {name}.{operation}: {err}"))?;
             let handler = handler.clone();
             let operation: &'static str = operation;
-            requests.push(endpoint.map(move |request| (operation, handler.clone(), request)).boxed());
+            requests.push(
+                endpoint
+                    .map(move |request| (operation, handler.clone(), request))
+                    .boxed(),
+            );
         }
-        tracing::info!(service = name, operations = self.handlers.len(), "serving requests");
+        tracing::info!(
+            service = name,
+            operations = self.handlers.len(),
+            "serving requests"
+        );
 
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let tracker = TaskTracker::new();
         loop {
             let next = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                next = requests.next() => next,
+                // A service without operations yet (a skeleton) still runs until shutdown.
+                next = requests.next(), if !requests.is_empty() => next,
             };
-            let Some((operation, handler, request)) = next else { break };
-            let Ok(permit) = permits.clone().acquire_owned().await else { break };
+            let Some((operation, handler, request)) = next else {
+                break;
+            };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
             let state = self.state.clone();
             tracker.spawn(async move {
                 let _permit = permit;
@@ -129,13 +163,20 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
                 }
             });
         }
-        drop(requests);
+        // Stop taking requests (endpoints unsubscribe), then finish the ones in flight.
         if let Err(err) = service.stop().await {
-            tracing::warn!(service = name, error = %err, "stopping the NATS service");
+            tracing::debug!(service = name, error = %err, "stopping the NATS service");
         }
+        drop(requests);
         tracker.close();
-        if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait()).await.is_err() {
-            tracing::warn!(service = name, "in-flight requests still running after the drain timeout");
+        if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                service = name,
+                "in-flight requests still running after the drain timeout"
+            );
         }
         tracing::info!(service = name, "stopped serving requests");
         Ok(())
@@ -147,7 +188,9 @@ fn encode_reply<T: serde::Serialize>(reply: &Reply<T>) -> Bytes {
         Ok(body) => body.into(),
         Err(err) => {
             let error = ApiError::internal(anyhow::anyhow!("encoding a reply: {err}"));
-            serde_json::to_vec(&Reply::<()>::Error(error)).unwrap_or_default().into()
+            serde_json::to_vec(&Reply::<()>::Error(error))
+                .unwrap_or_default()
+                .into()
         }
     }
 }
