@@ -99,17 +99,6 @@ set_jwt_config() {
     export CHATALOT_JWT__PRIVATE_KEY CHATALOT_JWT__PUBLIC_KEY
 }
 
-# Variables meant for scripts/test.sh look like settings to Chatalot, which would refuse to
-# start over them; keep them away from it.
-drop_script_only_vars() {
-    local name
-    for name in $(compgen -e); do
-        if [[ $name == CHATALOT_TEST_* || $name == CHATALOT_SKIP_SMOKE ]]; then
-            unset "$name"
-        fi
-    done
-}
-
 # The host to probe for a listen address: loopback when it listens on every interface.
 probe_host() {
     local host=${1%:*}
@@ -161,7 +150,6 @@ forward_stop() {
 
 start_process() {
     local bin=${CARGO_TARGET_DIR:-target}/release/chatalot
-    drop_script_only_vars
     if ((DETACH)); then
         nohup "$bin" >"$LOG_FILE" 2>&1 </dev/null &
         CHILD=$!

@@ -4,7 +4,7 @@
 #   1. makes sure PostgreSQL, Redis and NATS run (installing them with apt on a fresh Debian 12)
 #   2. drops the chatalot_test_* databases earlier runs left behind
 #   3. cargo fmt --check, cargo clippy -D warnings, cargo test (one build for all tests)
-#   4. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: CHATALOT_SKIP_SMOKE=1)
+#   4. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
 #
 # Arguments are passed on to cargo test (e.g. scripts/test.sh -- --nocapture).
 # Ends with "chatalot tests: passed" or says which step failed, and exits non-zero then.
@@ -57,11 +57,10 @@ drop_test_databases() {
 }
 
 run_cargo_tests() {
-    # Scoped to this command: exported, they would reach the smoke instance, and Chatalot rejects
-    # CHATALOT_* names it does not know.
-    env CHATALOT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432 \
-        CHATALOT_TEST_NATS_URL=nats://127.0.0.1:4222 \
-        CHATALOT_TEST_REDIS_URL=redis://127.0.0.1:6379 \
+    # Where the end-to-end tests find PostgreSQL, NATS and Redis (server/tests/api/helpers.rs).
+    env TEST_CHATALOT_DATABASE_URL=postgres://postgres@127.0.0.1:5432 \
+        TEST_CHATALOT_NATS_URL=nats://127.0.0.1:4222 \
+        TEST_CHATALOT_REDIS_URL=redis://127.0.0.1:6379 \
         RUST_BACKTRACE="${RUST_BACKTRACE:-1}" \
         cargo test --workspace --locked "$@"
 }
@@ -72,8 +71,7 @@ run_cargo_tests() {
 smoke_test() {
     local base="http://127.0.0.1:$SMOKE_PORT" admin="http://127.0.0.1:$SMOKE_ADMIN_PORT" body
     pg_sql "drop database if exists $SMOKE_DB with (force)" >/dev/null # start from an empty schema
-    env -u CHATALOT_SKIP_SMOKE \
-        PORT=$SMOKE_PORT \
+    env PORT=$SMOKE_PORT \
         CHATALOT_GATEWAY__LISTEN="127.0.0.1:$SMOKE_PORT" \
         CHATALOT_GATEWAY__PUBLIC_URL="$base" \
         CHATALOT_ADMIN__LISTEN="127.0.0.1:$SMOKE_ADMIN_PORT" \
@@ -125,8 +123,8 @@ main() {
     run_cargo_tests "$@"
     step_done
 
-    if [[ ${CHATALOT_SKIP_SMOKE:-0} == 1 ]]; then
-        say "smoke test of scripts/run.sh skipped (CHATALOT_SKIP_SMOKE=1)"
+    if [[ ${SKIP_SMOKE:-0} == 1 ]]; then
+        say "smoke test of scripts/run.sh skipped (SKIP_SMOKE=1)"
     else
         step "smoke test: scripts/run.sh --detach"
         smoke_test

@@ -1,8 +1,9 @@
 //! What every handler shares: connections, the hasher, the token issuer and session settings.
 
+use crate::repository::OrInternal;
 use crate::{password::PasswordHasher, throttle::Throttle, tokens::TokenIssuer};
-use chatalot_shared::{config::AuthConfig, subjects::Subjects};
-use sqlx::PgPool;
+use chatalot_shared::{ApiError, config::AuthConfig, subjects::Subjects};
+use sqlx::{PgPool, Postgres, Transaction, pool::PoolConnection};
 use std::{ops::Deref, sync::Arc};
 
 /// Cheap to clone: one `Arc` around [`Shared`].
@@ -41,6 +42,24 @@ impl SessionPolicy {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+}
+
+impl Shared {
+    /// A transaction for a handler that changes something.
+    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, ApiError> {
+        self.pool
+            .begin()
+            .await
+            .or_internal("starting a transaction")
+    }
+
+    /// A connection for a handler that only reads.
+    pub async fn connection(&self) -> Result<PoolConnection<Postgres>, ApiError> {
+        self.pool
+            .acquire()
+            .await
+            .or_internal("acquiring a connection")
     }
 }
 

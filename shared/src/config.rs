@@ -335,6 +335,7 @@ mod tests {
     fn env_with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut result = None;
         figment::Jail::expect_with(|jail| {
+            jail.clear_env();
             for (k, v) in vars {
                 jail.set_env(k, v);
             }

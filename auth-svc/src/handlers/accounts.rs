@@ -50,22 +50,14 @@ pub async fn register(
 
     // Refuse early when the mode already says no, before spending a hash on it.
     {
-        let mut conn = state
-            .pool
-            .acquire()
-            .await
-            .or_internal("acquiring a connection")?;
+        let mut conn = state.connection().await?;
         let mode = instance::registration_mode(&mut conn).await?;
         admission(mode, req.invite_code.as_deref())?;
     }
     // Hashing takes tens of milliseconds; do it before the transaction holds locks.
     let password_hash = state.passwords.hash(&password).await?;
 
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     // Checked again: the mode may have changed while the password was hashed.
     let mode = instance::registration_mode(&mut tx).await?;
     let invite = admission(mode, req.invite_code.as_deref())?;
@@ -159,11 +151,7 @@ pub async fn login(
 
     let user = match &username {
         Some(username) => {
-            let mut conn = state
-                .pool
-                .acquire()
-                .await
-                .or_internal("acquiring a connection")?;
+            let mut conn = state.connection().await?;
             users::find_by_username(&mut conn, username.as_str()).await?
         }
         None => None,
@@ -212,11 +200,7 @@ pub async fn login(
     }
     state.throttle.account_succeeded(&user.username).await;
 
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let tokens = start_session(&mut tx, &state, &ctx, &user, device_name.as_ref()).await?;
     let entry = NewEntry::new(AuditAction::LoginSucceeded, &ctx)
         .actor(user.user_id)
@@ -243,11 +227,7 @@ async fn record_login_failure(
     if let Some(user_id) = user_id {
         entry = entry.target(user_id);
     }
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     audit::record(&mut conn, entry).await
 }
 
@@ -257,11 +237,7 @@ pub async fn get_me(
     ctx: CallerContext,
     _req: GetMeRequest,
 ) -> Result<UserProfile, ApiError> {
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     let caller = authenticate(&mut conn, &ctx).await?;
     let user = users::find(&mut conn, caller.user_id)
         .await?
@@ -280,11 +256,7 @@ pub async fn update_me(
         .as_deref()
         .map(DisplayName::parse)
         .transpose()?;
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     let Some(display_name) = display_name else {
         let user = users::find(&mut tx, caller.user_id)
@@ -310,11 +282,7 @@ pub async fn change_password(
     req: ChangePasswordRequest,
 ) -> Result<Empty, ApiError> {
     let user = {
-        let mut conn = state
-            .pool
-            .acquire()
-            .await
-            .or_internal("acquiring a connection")?;
+        let mut conn = state.connection().await?;
         let caller = authenticate(&mut conn, &ctx).await?;
         users::find(&mut conn, caller.user_id)
             .await?
@@ -337,11 +305,7 @@ pub async fn change_password(
     }
     let password_hash = state.passwords.hash(&new_password).await?;
 
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     // Checked again: the session may have ended while the passwords were hashed.
     let caller = authenticate(&mut tx, &ctx).await?;
     users::set_password_hash(&mut tx, caller.user_id, &password_hash).await?;

@@ -29,11 +29,7 @@ pub async fn list_users(
     req: ListUsersRequest,
 ) -> Result<UserList, ApiError> {
     let limit = PageLimit::parse(req.limit)?;
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     authenticate(&mut conn, &ctx).await?.require_admin()?;
     let users = users::list_page(&mut conn, req.after, limit.as_i64()).await?;
     let next_cursor = full_page_cursor(&users, limit, |user| user.user_id);
@@ -50,11 +46,7 @@ pub async fn set_user_disabled(
     ctx: CallerContext,
     req: SetUserDisabledRequest,
 ) -> Result<AdminUserView, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     caller.require_admin()?;
     let target = users::find_for_update(&mut tx, req.user_id)
@@ -103,11 +95,7 @@ pub async fn set_user_role(
     ctx: CallerContext,
     req: SetUserRoleRequest,
 ) -> Result<AdminUserView, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     caller.require_owner()?;
     if req.role == InstanceRole::Owner {
@@ -148,11 +136,7 @@ pub async fn query_audit_log(
     req: QueryAuditLogRequest,
 ) -> Result<AuditLogPage, ApiError> {
     let limit = PageLimit::parse(req.limit)?;
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     authenticate(&mut conn, &ctx).await?.require_admin()?;
     let filter = Filter {
         action: req.action,

@@ -30,11 +30,7 @@ pub async fn get_instance(
     _ctx: CallerContext,
     _req: GetInstanceRequest,
 ) -> Result<InstanceSettings, ApiError> {
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     Ok(InstanceSettings {
         registration_mode: instance::registration_mode(&mut conn).await?,
     })
@@ -45,11 +41,7 @@ pub async fn update_instance(
     ctx: CallerContext,
     req: UpdateInstanceRequest,
 ) -> Result<InstanceSettings, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     caller.require_admin()?;
     let previous = instance::replace_registration_mode(&mut tx, req.registration_mode).await?;
@@ -77,11 +69,7 @@ pub async fn create_registration_invite(
 ) -> Result<RegistrationInvite, ApiError> {
     let max_uses = InviteMaxUses::parse_optional(req.max_uses)?;
     let expiry = InviteExpiry::parse_optional(req.expires_in_secs)?;
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     caller.require_admin()?;
     let invite = invites::insert(
@@ -112,11 +100,7 @@ pub async fn list_registration_invites(
     ctx: CallerContext,
     _req: ListRegistrationInvitesRequest,
 ) -> Result<RegistrationInviteList, ApiError> {
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     authenticate(&mut conn, &ctx).await?.require_admin()?;
     let invites = invites::list_unrevoked(&mut conn).await?;
     Ok(RegistrationInviteList {
@@ -129,11 +113,7 @@ pub async fn revoke_registration_invite(
     ctx: CallerContext,
     req: RevokeRegistrationInviteRequest,
 ) -> Result<Empty, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     caller.require_admin()?;
     let Some(invite) = invites::revoke(&mut tx, &req.code).await? else {

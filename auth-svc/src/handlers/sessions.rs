@@ -69,11 +69,7 @@ pub async fn refresh(
     req: RefreshRequest,
 ) -> Result<SessionTokens, ApiError> {
     let presented = RefreshTokenHash::of(&req.refresh_token);
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let Some(session_id) = refresh_tokens::session_of(&mut tx, presented).await? else {
         return Err(invalid_refresh_token());
     };
@@ -160,11 +156,7 @@ pub async fn logout(
     ctx: CallerContext,
     _req: LogoutRequest,
 ) -> Result<Empty, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     sessions::revoke(&mut tx, caller.user_id, caller.session_id, "logout").await?;
     let entry = NewEntry::new(AuditAction::Logout, &ctx)
@@ -183,11 +175,7 @@ pub async fn logout_all(
     ctx: CallerContext,
     _req: LogoutAllRequest,
 ) -> Result<Empty, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     let revoked = sessions::revoke_all(&mut tx, caller.user_id, None, "logout_all").await?;
     let entry = NewEntry::new(AuditAction::LogoutAll, &ctx)
@@ -208,11 +196,7 @@ pub async fn list_sessions(
     ctx: CallerContext,
     _req: ListSessionsRequest,
 ) -> Result<SessionList, ApiError> {
-    let mut conn = state
-        .pool
-        .acquire()
-        .await
-        .or_internal("acquiring a connection")?;
+    let mut conn = state.connection().await?;
     let caller = authenticate(&mut conn, &ctx).await?;
     let sessions = sessions::list_active(&mut conn, caller.user_id)
         .await?
@@ -237,11 +221,7 @@ pub async fn revoke_session(
     ctx: CallerContext,
     req: RevokeSessionRequest,
 ) -> Result<Empty, ApiError> {
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .or_internal("starting a transaction")?;
+    let mut tx = state.begin().await?;
     let caller = authenticate(&mut tx, &ctx).await?;
     if !sessions::revoke(&mut tx, caller.user_id, req.session_id, "revoked").await? {
         return Err(ApiError::not_found("session"));

@@ -30,13 +30,13 @@ impl TestEnv {
         chatalot_shared::telemetry::init_for_tests();
         let id = Uuid::new_v4().simple().to_string();
         let base = env_or(
-            "CHATALOT_TEST_DATABASE_URL",
+            "TEST_CHATALOT_DATABASE_URL",
             "postgres://postgres@127.0.0.1:5432",
         );
         let database = format!("chatalot_test_{id}");
         let mut admin = PgConnection::connect(&format!("{base}/postgres"))
             .await
-            .expect("connect to PostgreSQL (CHATALOT_TEST_DATABASE_URL)");
+            .expect("connect to PostgreSQL (TEST_CHATALOT_DATABASE_URL)");
         sqlx::query(&format!("create database {database}"))
             .execute(&mut admin)
             .await
@@ -47,10 +47,10 @@ impl TestEnv {
         let mut config = Config::default();
         config.database.url = Secret::new(format!("{base}/{database}"));
         config.database.max_connections = 5;
-        config.nats.url = env_or("CHATALOT_TEST_NATS_URL", "nats://127.0.0.1:4222");
+        config.nats.url = env_or("TEST_CHATALOT_NATS_URL", "nats://127.0.0.1:4222");
         config.nats.namespace = format!("t{id}");
         config.nats.request_timeout_ms = 3_000;
-        config.redis.url = Secret::new(env_or("CHATALOT_TEST_REDIS_URL", "redis://127.0.0.1:6379"));
+        config.redis.url = Secret::new(env_or("TEST_CHATALOT_REDIS_URL", "redis://127.0.0.1:6379"));
         config.redis.key_prefix = format!("t{id}");
         config.gateway.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.jwt.private_key = Secret::new(private_pem.as_str());
