@@ -49,8 +49,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Parses a JSON document, telling syntax errors from shape errors.
+/// Parses a JSON object, telling syntax errors from shape errors. Only objects are accepted:
+/// serde would also fill a struct from an array of its fields in order.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(HttpError::new(
+            ErrorCode::InvalidRequest,
+            "the body must be a JSON object",
+        ));
+    }
     serde_json::from_slice(bytes).map_err(|err| {
         use serde_json::error::Category;
         let code = match err.classify() {

@@ -49,9 +49,15 @@ impl Gateway {
         readiness.add_nats(&nats);
         let subjects = Subjects::new(config.nats.namespace.clone());
         let verifier = tokens::TokenVerifier::new(&config.jwt)?;
+        let rpc = RpcClient::new(
+            nats.clone(),
+            subjects.clone(),
+            config.nats.request_timeout(),
+        );
         let hub = ws::hub::Hub::new(
             nats.clone(),
             subjects.clone(),
+            rpc.clone(),
             config.gateway.ws_outgoing_queue,
         );
         let draining = CancellationToken::new();
@@ -62,11 +68,7 @@ impl Gateway {
         });
         let app = AppState::new(Inner {
             config: config.gateway.clone(),
-            rpc: RpcClient::new(
-                nats.clone(),
-                subjects.clone(),
-                config.nats.request_timeout(),
-            ),
+            rpc,
             verifier,
             revoked: tokens::RevokedSessions::default(),
             hub,

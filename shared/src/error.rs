@@ -53,6 +53,8 @@ pub enum ErrorCode {
     InviteInvalid,
     /// The invite code has expired.
     InviteExpired,
+    /// An invite expiry outside 1 hour to 1 year.
+    InvalidExpiry,
     /// The invite code has been used as often as allowed.
     InviteExhausted,
     /// The refresh token is unknown, expired or its session has ended.
@@ -82,6 +84,7 @@ impl ErrorCode {
             NotFound | RouteNotFound => 404,
             MethodNotAllowed => 405,
             UsernameTaken => 409,
+            InvalidExpiry => 422,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             RateLimited => 429,
@@ -115,6 +118,7 @@ impl ErrorCode {
             InviteRequired => "invite_required",
             InviteInvalid => "invite_invalid",
             InviteExpired => "invite_expired",
+            InvalidExpiry => "invalid_expiry",
             InviteExhausted => "invite_exhausted",
             InvalidRefreshToken => "invalid_refresh_token",
             RefreshTokenReused => "refresh_token_reused",

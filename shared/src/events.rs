@@ -24,6 +24,31 @@ pub fn encode_frame<E: Event>(event: &E) -> anyhow::Result<Bytes> {
     Ok(serde_json::to_vec(&frame)?.into())
 }
 
+/// Publishes `event` on the community's subject with the scope headers gateways filter by
+/// (`contracts::community::scope`). Failures are logged like [`publish_to_user`]'s.
+pub async fn publish_to_community<E: Event>(
+    nats: &async_nats::Client,
+    subjects: &Subjects,
+    community_id: Uuid,
+    headers: async_nats::HeaderMap,
+    event: &E,
+) {
+    let result = match encode_frame(event) {
+        Ok(frame) => nats
+            .publish_with_headers(
+                subjects.community_event(community_id, E::NAME),
+                headers,
+                frame,
+            )
+            .await
+            .map_err(anyhow::Error::from),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = result {
+        tracing::warn!(event = E::NAME, %community_id, error = %err, "event not published");
+    }
+}
+
 /// Sends `event` to every connection of `user_id`, on whichever gateway it is.
 /// Core NATS is at-most-once: a failure is logged, and clients catch up through the API.
 pub async fn publish_to_user<E: Event>(

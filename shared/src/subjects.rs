@@ -2,6 +2,7 @@
 //!
 //! - requests: `<ns>.rpc.<service>.<operation>`, served by a queue group per service;
 //! - events for one user: `<ns>.evt.user.<user_id>.<event>`;
+//! - events of one community: `<ns>.evt.community.<community_id>.<event>`;
 //! - session revocations, seen by every gateway: `<ns>.evt.sessions.revoked`.
 
 use uuid::Uuid;
@@ -78,6 +79,22 @@ impl Subjects {
         format!("{}.evt.user.{user_id}.>", self.namespace)
     }
 
+    /// One kind of event of every user (a service following, say, profile changes).
+    pub fn every_user_event(&self, event: &str) -> String {
+        format!("{}.evt.user.*.{event}", self.namespace)
+    }
+
+    /// One event of one community.
+    pub fn community_event(&self, community_id: Uuid, event: &str) -> String {
+        format!("{}.evt.community.{community_id}.{event}", self.namespace)
+    }
+
+    /// Every event of one community (what a gateway subscribes to while one of its users is a
+    /// member).
+    pub fn community_events(&self, community_id: Uuid) -> String {
+        format!("{}.evt.community.{community_id}.>", self.namespace)
+    }
+
     /// Session revocations, which every gateway watches to close sockets and refuse tokens.
     pub fn sessions_revoked(&self) -> String {
         format!("{}.evt.sessions.revoked", self.namespace)
@@ -99,6 +116,10 @@ mod tests {
             format!("t1.evt.user.{user}.user_updated")
         );
         assert_eq!(subjects.user_events(user), format!("t1.evt.user.{user}.>"));
+        assert_eq!(
+            subjects.community_events(user),
+            format!("t1.evt.community.{user}.>")
+        );
         assert_eq!(subjects.sessions_revoked(), "t1.evt.sessions.revoked");
     }
 }

@@ -59,7 +59,8 @@ impl InviteExpiry {
         match secs {
             None => Ok(None),
             Some(secs) if (Self::MIN_SECS..=Self::MAX_SECS).contains(&secs) => Ok(Some(Self(secs))),
-            Some(_) => Err(ApiError::invalid_request(
+            Some(_) => Err(ApiError::new(
+                ErrorCode::InvalidExpiry,
                 "expires_in_secs must be between 3600 (1 hour) and 31536000 (1 year)",
             )),
         }

@@ -23,7 +23,8 @@ use chatalot_shared::{
         Empty,
         auth::{
             AuditAction, ChangePasswordRequest, GetMeRequest, InstanceRole, LoginRequest,
-            RegisterRequest, RegistrationMode, SessionTokens, UpdateMeRequest, UserProfile,
+            LookupUsersRequest, RegisterRequest, RegistrationMode, SessionTokens, UpdateMeRequest,
+            UserProfile, UserSummaries, UserSummary,
         },
     },
     rpc::CallerContext,
@@ -326,4 +327,30 @@ pub async fn change_password(
         .or_internal("committing a password change")?;
     notify::sessions_revoked(&state, caller.user_id, revoked).await;
     Ok(Empty {})
+}
+
+/// Profile basics of some users, for other services (community member lists, for example).
+/// Not routed by the gateway; services call it over NATS.
+pub async fn lookup_users(
+    state: AppState,
+    _ctx: CallerContext,
+    req: LookupUsersRequest,
+) -> Result<UserSummaries, ApiError> {
+    if req.user_ids.len() > 1000 {
+        return Err(ApiError::invalid_request(
+            "at most 1000 user ids per lookup",
+        ));
+    }
+    let mut conn = state.connection().await?;
+    let users = users::find_many(&mut conn, &req.user_ids).await?;
+    Ok(UserSummaries {
+        users: users
+            .into_iter()
+            .map(|user| UserSummary {
+                user_id: user.user_id,
+                username: user.username,
+                display_name: user.display_name,
+            })
+            .collect(),
+    })
 }

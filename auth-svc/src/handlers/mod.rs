@@ -33,4 +33,5 @@ pub fn router(state: AppState) -> RpcRouter<AppState> {
         .route(admin::set_user_disabled)
         .route(admin::set_user_role)
         .route(admin::query_audit_log)
+        .route(accounts::lookup_users)
 }

@@ -273,6 +273,22 @@ pub async fn list_page(
     .collect()
 }
 
+/// The accounts among `user_ids` (unknown ids are left out).
+pub async fn find_many(conn: &mut PgConnection, user_ids: &[Uuid]) -> Result<Vec<User>, ApiError> {
+    sqlx::query_as::<_, UserRow>(concat!(
+        "select ",
+        columns!(),
+        " from users where user_id = any($1) order by user_id"
+    ))
+    .bind(user_ids)
+    .fetch_all(conn)
+    .await
+    .or_internal("loading users")?
+    .into_iter()
+    .map(User::try_from)
+    .collect()
+}
+
 /// Serialises the "is this the first account?" decision: two registrations on an empty
 /// instance must not both see no users and both become owner. Held until the transaction ends.
 pub async fn lock_first_account_decision(conn: &mut PgConnection) -> Result<(), ApiError> {

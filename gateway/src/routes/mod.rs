@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod communities;
 pub mod instance;
 
 use crate::{error::HttpError, extract::RequestId, state::AppState};
@@ -12,9 +13,10 @@ use axum::{
     http::HeaderValue,
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{delete, get, post, put},
+    routing::{delete, get, patch, post, put},
 };
 use chatalot_shared::error::ErrorCode;
+use communities::{channels, community, groups, invites, members, moderation, overwrites, roles};
 use prometheus::{HistogramVec, register_histogram_vec};
 use std::{sync::LazyLock, time::Instant};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -34,6 +36,22 @@ use utoipa::{
         instance::get_instance, instance::update_instance, instance::create_invite,
         instance::list_invites, instance::revoke_invite,
         admin::list_users, admin::set_disabled, admin::set_role, admin::audit_log,
+        community::create_community, community::discover_communities,
+        community::list_my_communities, community::get_community, community::update_community,
+        community::delete_community, community::transfer_ownership, community::get_community_view,
+        groups::create_group, groups::update_group, groups::delete_group, groups::reorder_groups,
+        channels::create_channel, channels::update_channel, channels::delete_channel,
+        roles::list_roles, roles::create_role, roles::update_role, roles::delete_role,
+        overwrites::list_group_overwrites, overwrites::set_group_overwrite,
+        overwrites::delete_group_overwrite, overwrites::list_channel_overwrites,
+        overwrites::set_channel_overwrite, overwrites::delete_channel_overwrite,
+        members::join_community, members::leave_community, members::list_members,
+        members::get_member, members::update_member, members::assign_role, members::remove_role,
+        moderation::kick_member, moderation::ban_member, moderation::unban_member,
+        moderation::list_bans, moderation::timeout_member, moderation::warn_member,
+        moderation::list_warnings, moderation::community_audit_log,
+        invites::create_community_invite, invites::list_community_invites, invites::revoke_community_invite,
+        invites::preview_invite, invites::accept_invite,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -41,6 +59,10 @@ use utoipa::{
         (name = "users", description = "The caller's own account"),
         (name = "instance", description = "Instance settings and registration invites"),
         (name = "admin", description = "Account administration and the audit log"),
+        (name = "communities", description = "Communities, their groups and channels, and members' views"),
+        (name = "roles", description = "Community roles and permission overwrites"),
+        (name = "members", description = "Joining, leaving, member profiles and moderation"),
+        (name = "invites", description = "Community invites and their public previews"),
     )
 )]
 pub struct ApiDoc;
@@ -90,6 +112,121 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
         .route("/admin/users/{user_id}/disabled", put(admin::set_disabled))
         .route("/admin/users/{user_id}/role", put(admin::set_role))
         .route("/admin/audit-log", get(admin::audit_log))
+        .route("/communities", post(community::create_community))
+        .route("/communities/discover", get(community::discover_communities))
+        .route("/users/@me/communities", get(community::list_my_communities))
+        .route(
+            "/communities/{community_id}",
+            get(community::get_community)
+                .patch(community::update_community)
+                .delete(community::delete_community),
+        )
+        .route(
+            "/communities/{community_id}/transfer",
+            post(community::transfer_ownership),
+        )
+        .route(
+            "/communities/{community_id}/view",
+            get(community::get_community_view),
+        )
+        .route(
+            "/communities/{community_id}/groups",
+            post(groups::create_group),
+        )
+        .route(
+            "/communities/{community_id}/groups/order",
+            put(groups::reorder_groups),
+        )
+        .route(
+            "/communities/{community_id}/groups/{group_id}",
+            patch(groups::update_group).delete(groups::delete_group),
+        )
+        .route(
+            "/communities/{community_id}/channels",
+            post(channels::create_channel),
+        )
+        .route(
+            "/communities/{community_id}/channels/{channel_id}",
+            patch(channels::update_channel).delete(channels::delete_channel),
+        )
+        .route(
+            "/communities/{community_id}/roles",
+            get(roles::list_roles).post(roles::create_role),
+        )
+        .route(
+            "/communities/{community_id}/roles/{role_id}",
+            patch(roles::update_role).delete(roles::delete_role),
+        )
+        .route(
+            "/communities/{community_id}/groups/{group_id}/overwrites",
+            get(overwrites::list_group_overwrites),
+        )
+        .route(
+            "/communities/{community_id}/groups/{group_id}/overwrites/{subject_kind}/{subject_id}",
+            put(overwrites::set_group_overwrite).delete(overwrites::delete_group_overwrite),
+        )
+        .route(
+            "/communities/{community_id}/channels/{channel_id}/overwrites",
+            get(overwrites::list_channel_overwrites),
+        )
+        .route(
+            "/communities/{community_id}/channels/{channel_id}/overwrites/{subject_kind}/{subject_id}",
+            put(overwrites::set_channel_overwrite).delete(overwrites::delete_channel_overwrite),
+        )
+        .route(
+            "/communities/{community_id}/join",
+            post(members::join_community),
+        )
+        .route(
+            "/communities/{community_id}/leave",
+            post(members::leave_community),
+        )
+        .route(
+            "/communities/{community_id}/members",
+            get(members::list_members),
+        )
+        .route(
+            "/communities/{community_id}/members/{user_id}",
+            get(members::get_member).patch(members::update_member),
+        )
+        .route(
+            "/communities/{community_id}/members/{user_id}/roles/{role_id}",
+            put(members::assign_role).delete(members::remove_role),
+        )
+        .route(
+            "/communities/{community_id}/members/{user_id}/kick",
+            post(moderation::kick_member),
+        )
+        .route(
+            "/communities/{community_id}/members/{user_id}/timeout",
+            put(moderation::timeout_member),
+        )
+        .route(
+            "/communities/{community_id}/members/{user_id}/warnings",
+            post(moderation::warn_member).get(moderation::list_warnings),
+        )
+        .route(
+            "/communities/{community_id}/bans",
+            get(moderation::list_bans),
+        )
+        .route(
+            "/communities/{community_id}/bans/{user_id}",
+            put(moderation::ban_member).delete(moderation::unban_member),
+        )
+        .route(
+            "/communities/{community_id}/audit-log",
+            get(moderation::community_audit_log),
+        )
+        .route(
+            "/communities/{community_id}/invites",
+            post(invites::create_community_invite).get(invites::list_community_invites),
+        )
+        .route(
+            "/communities/{community_id}/invites/{code}",
+            delete(invites::revoke_community_invite),
+        )
+        .route("/invites/{code}", get(invites::preview_invite))
+        .route("/invites/{code}/accept", post(invites::accept_invite))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -7,9 +7,12 @@ use super::hub::CloseReason;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chatalot_shared::{
-    contracts::gateway::{ClientFrame, ServerFrame, close},
+    contracts::{
+        community::{CommunityView, ListMyCommunitiesRequest},
+        gateway::{ClientFrame, ServerFrame, close},
+    },
     error::ApiError,
-    rpc::Caller,
+    rpc::{Caller, CallerContext},
 };
 use futures::{SinkExt, StreamExt, stream::SplitSink};
 use std::time::Duration;
@@ -40,18 +43,23 @@ pub async fn serve(app: AppState, socket: WebSocket) {
         }
     };
 
-    let mut registration = match app.hub.register(caller.user_id, caller.session_id).await {
+    let views = match snapshot(&app, caller).await {
+        Ok(views) => views,
+        Err(error) => {
+            let _ = send(&mut sink, &ServerFrame::Error(error)).await;
+            close_with(&mut sink, UNAVAILABLE).await;
+            return;
+        }
+    };
+    let mut registration = match app
+        .hub
+        .register(caller.user_id, caller.session_id, &views)
+        .await
+    {
         Ok(registration) => registration,
         Err(err) => {
-            tracing::warn!(error = %err, "subscribing to user events");
-            close_with(
-                &mut sink,
-                CloseReason {
-                    code: close::RECONNECT,
-                    reason: "events unavailable; reconnect",
-                },
-            )
-            .await;
+            tracing::warn!(error = %err, "subscribing to events");
+            close_with(&mut sink, UNAVAILABLE).await;
             return;
         }
     };
@@ -62,6 +70,7 @@ pub async fn serve(app: AppState, socket: WebSocket) {
     let ready = ServerFrame::Ready {
         user_id: caller.user_id,
         session_id: caller.session_id,
+        communities: views,
     };
 
     let heartbeat_timeout = Duration::from_millis(app.config.heartbeat_timeout_ms);
@@ -123,12 +132,31 @@ const DECODE_ERROR: CloseReason = CloseReason {
     reason: "not a valid client frame",
 };
 
+const UNAVAILABLE: CloseReason = CloseReason {
+    code: close::RECONNECT,
+    reason: "events unavailable; reconnect",
+};
+
 const SESSION_REVOKED: CloseReason = CloseReason {
     code: close::SESSION_REVOKED,
     reason: "session revoked",
 };
 
 type Rejection = (CloseReason, Option<ApiError>);
+
+/// The ready snapshot: the caller's view of each of their communities.
+async fn snapshot(app: &AppState, caller: Caller) -> Result<Vec<CommunityView>, ApiError> {
+    let ctx = CallerContext {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        caller: Some(caller),
+        ..CallerContext::default()
+    };
+    Ok(app
+        .rpc
+        .call(&ctx, &ListMyCommunitiesRequest {})
+        .await?
+        .views)
+}
 
 /// Waits for `identify` and verifies its token.
 async fn identify(

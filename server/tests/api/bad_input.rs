@@ -62,6 +62,13 @@ async fn malformed_and_mistyped_bodies_are_rejected_with_stable_codes() {
             400,
             "invalid_request",
         ),
+        // serde would fill a struct from an array of its fields; only objects are accepted.
+        (
+            "application/json",
+            br#"["someone","a long passphrase"]"#.to_vec(),
+            400,
+            "invalid_request",
+        ),
         (
             "text/plain",
             br#"{"username":"a","password":"b"}"#.to_vec(),

@@ -140,11 +140,13 @@ pub async fn start_gateway(config: &Config) -> GatewayHandle {
     }
 }
 
-/// The common case: one auth-svc and one gateway.
+/// The common case: one auth-svc, one community-svc and one gateway.
 pub struct TestApp {
     pub env: TestEnv,
     #[expect(dead_code, reason = "held so auth-svc runs as long as the app")]
     pub auth: Running,
+    #[expect(dead_code, reason = "held so community-svc runs as long as the app")]
+    pub community: Running,
     pub gateway: GatewayHandle,
     pub http: reqwest::Client,
 }
@@ -157,10 +159,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut env = TestEnv::new().await;
     configure(&mut env.config);
     let auth = env.start_auth().await;
+    let community = env.start_community().await;
     let gateway = env.start_gateway().await;
     TestApp {
         env,
         auth,
+        community,
         gateway,
         http: http_client(),
     }
@@ -372,4 +376,132 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
+}
+
+pub async fn start_community(config: &Config) -> Running {
+    let service = chatalot_community::CommunityService::build(config, &Readiness::default())
+        .await
+        .expect("build community-svc");
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
+    // As for auth-svc: let it subscribe before the first requests arrive.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Running {
+        shutdown,
+        task: Some(task),
+    }
+}
+
+impl TestEnv {
+    pub async fn start_community(&self) -> Running {
+        start_community(&self.config).await
+    }
+}
+
+/// A UUID held in a JSON string.
+pub fn uuid_of(value: &Value) -> Uuid {
+    Uuid::parse_str(
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("a uuid string, got {value}")),
+    )
+    .expect("uuid")
+}
+
+impl TestApp {
+    /// Sends a request that must succeed (2xx) and returns its body.
+    pub async fn ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let reply = self.send(method.clone(), path, Some(token), body).await;
+        assert!(
+            (200..300).contains(&reply.status),
+            "{method} {path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.body
+    }
+
+    /// Creates a community owned by `owner` (`visibility` is `public` or `private`).
+    pub async fn create_community(&self, owner: &Session, name: &str, visibility: &str) -> Uuid {
+        let body = self
+            .ok(
+                reqwest::Method::POST,
+                "/api/v1/communities",
+                &owner.access_token,
+                Some(json!({ "name": name, "visibility": visibility })),
+            )
+            .await;
+        uuid_of(&body["community_id"])
+    }
+
+    /// Creates a group (`visibility` is `public` or `private`).
+    pub async fn create_group(
+        &self,
+        owner: &Session,
+        community_id: Uuid,
+        name: &str,
+        visibility: &str,
+    ) -> Uuid {
+        let body = self
+            .ok(
+                reqwest::Method::POST,
+                &format!("/api/v1/communities/{community_id}/groups"),
+                &owner.access_token,
+                Some(json!({ "name": name, "visibility": visibility })),
+            )
+            .await;
+        uuid_of(&body["group_id"])
+    }
+
+    /// Creates a text channel in `group_id` with extra fields from `extra` (an object).
+    pub async fn create_channel(
+        &self,
+        owner: &Session,
+        community_id: Uuid,
+        group_id: Uuid,
+        name: &str,
+        extra: Value,
+    ) -> Uuid {
+        let mut body = json!({ "group_id": group_id, "name": name, "kind": "text" });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let body = self
+            .ok(
+                reqwest::Method::POST,
+                &format!("/api/v1/communities/{community_id}/channels"),
+                &owner.access_token,
+                Some(body),
+            )
+            .await;
+        uuid_of(&body["channel_id"])
+    }
+
+    /// Joins a public community directly; returns the member's view.
+    pub async fn join_community(&self, user: &Session, community_id: Uuid) -> Value {
+        self.ok(
+            reqwest::Method::POST,
+            &format!("/api/v1/communities/{community_id}/join"),
+            &user.access_token,
+            None,
+        )
+        .await
+    }
+
+    /// `user`'s view of a community.
+    pub async fn community_view(&self, user: &Session, community_id: Uuid) -> Value {
+        self.ok(
+            reqwest::Method::GET,
+            &format!("/api/v1/communities/{community_id}/view"),
+            &user.access_token,
+            None,
+        )
+        .await
+    }
 }

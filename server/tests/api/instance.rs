@@ -139,7 +139,7 @@ async fn invite_only_registration_checks_the_code() {
         .await;
     assert_eq!(
         (bad_expiry.status, bad_expiry.code()),
-        (400, "invalid_request")
+        (422, "invalid_expiry")
     );
 }
 

@@ -5,6 +5,14 @@
 mod accounts;
 mod admin;
 mod bad_input;
+mod communities;
+mod community_authz;
+mod community_bad_input;
+mod community_invites;
+mod community_layout;
+mod community_live;
+mod community_members;
+mod community_permissions;
 mod helpers;
 mod instance;
 mod resilience;

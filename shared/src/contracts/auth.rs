@@ -183,7 +183,8 @@ pub struct CreateRegistrationInviteRequest {
     /// How many accounts the code may create; unlimited when absent.
     #[serde(default)]
     pub max_uses: Option<u32>,
-    /// Seconds until the code expires, 3600 (1 hour) to 31536000 (1 year); never when absent.
+    /// Seconds until the code expires, 3600 (1 hour) to 31536000 (1 year), else 422
+    /// `invalid_expiry`; never when absent.
     #[serde(default)]
     pub expires_in_secs: Option<u64>,
 }
@@ -318,6 +319,26 @@ pub struct AuditLogPage {
     pub next_cursor: Option<Uuid>,
 }
 
+/// Public profile basics of some users (service to service; unknown ids are left out).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupUsersRequest {
+    /// At most 1000 ids.
+    pub user_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserSummary {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserSummaries {
+    pub users: Vec<UserSummary>,
+}
+
 /// Sessions that ended. Every gateway closes their sockets and refuses their access tokens.
 /// Published on the sessions-revoked subject, not to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,4 +379,5 @@ rpc! {
     SetUserDisabledRequest => AdminUserView, Auth, "set_user_disabled";
     SetUserRoleRequest => AdminUserView, Auth, "set_user_role";
     QueryAuditLogRequest => AuditLogPage, Auth, "query_audit_log";
+    LookupUsersRequest => UserSummaries, Auth, "lookup_users";
 }

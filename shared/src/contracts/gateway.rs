@@ -4,7 +4,7 @@
 //! `ready`. It then sends `heartbeat` at the announced interval (answered by `heartbeat_ack`) and
 //! receives `event` frames. Every frame is a JSON text message with an `op` tag.
 
-use crate::error::ApiError;
+use crate::{contracts::community::CommunityView, error::ApiError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -31,8 +31,16 @@ pub struct Identify {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", content = "d", rename_all = "snake_case")]
 pub enum ServerFrame {
-    Hello { heartbeat_interval_ms: u64 },
-    Ready { user_id: Uuid, session_id: Uuid },
+    Hello {
+        heartbeat_interval_ms: u64,
+    },
+    /// The snapshot a client starts from: every community it belongs to, with only the groups
+    /// and channels it can see, its roles and its own permissions.
+    Ready {
+        user_id: Uuid,
+        session_id: Uuid,
+        communities: Vec<CommunityView>,
+    },
     HeartbeatAck,
     Error(ApiError),
 }

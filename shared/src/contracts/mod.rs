@@ -3,7 +3,9 @@
 //! knows its name ([`Event`]). Nothing here knows about HTTP frameworks or databases.
 
 pub mod auth;
+pub mod community;
 pub mod gateway;
+pub mod permissions;
 
 use crate::subjects::Service;
 use serde::{Serialize, de::DeserializeOwned};
