@@ -1,35 +1,93 @@
-//! The message service. It owns messages in channels and conversations: history, edits, reactions, pins, read state, attachments metadata and search.
+//! message-svc: messages in text channels (send, edit with history, delete, replies, threads,
+//! reactions, mentions, pins, forwarding, history, read state, typing, search) and in
+//! conversations (end-to-end encrypted envelopes the server cannot read), and attachment
+//! metadata.
 //!
-//! So far it is the runtime skeleton: it connects to NATS and PostgreSQL (schema `message`, its own
-//! migrations under `migrations/`), registers with NATS service discovery, reports readiness on
-//! the admin port, and drains on shutdown. Its operations arrive with their own issues.
+//! Gateways turn REST calls into NATS requests (`<ns>.rpc.message.<operation>`); this service
+//! checks every request against community-svc's permission answer (`channel_access`), stores
+//! messages in its own PostgreSQL schema (`message`) and, after each commit, publishes events on
+//! the channel's community subject (with the channel scope header) or on the recipients' user
+//! subjects. Typing indicators and slow-mode windows live in Redis only.
+//!
+//! ## Layout
+//! - [`MessageService`] (here): connects NATS, PostgreSQL (running `migrations/`) and Redis,
+//!   then serves every operation until shutdown.
+//! - `handlers/`: one module per area, each adding its operations to the router with a
+//!   `routes` function.
+//! - `repository/`: SQL, one module per table group.
+//! - `state`: what handlers share.
 
+mod handlers;
+mod repository;
+mod state;
+
+use anyhow::Context;
 use chatalot_shared::{
-    config::Config, process::Readiness, rpc::RpcRouter, runtime::ServiceRuntime, subjects::Service,
+    cache::Cache, config::Config, process::Readiness, rpc::RpcClient, runtime::ServiceRuntime,
+    subjects::Service,
 };
 use sqlx::migrate::Migrator;
+use state::{AppState, Shared};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// The `message` schema's migrations, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-/// A running replica of the message service.
+/// How long a stopping replica waits to hand its last events to NATS.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A connected, ready-to-serve message service. Build it, then run it until shutdown.
 pub struct MessageService {
-    runtime: ServiceRuntime,
+    state: AppState,
 }
 
 impl MessageService {
-    /// Connects NATS and the database and applies this service's migrations.
+    /// Connects NATS, PostgreSQL (applying migrations) and Redis and registers their readiness
+    /// checks.
     pub async fn build(config: &Config, readiness: &Readiness) -> anyhow::Result<Self> {
-        let runtime =
-            ServiceRuntime::connect(config, readiness, Service::Message, &MIGRATOR).await?;
-        Ok(Self { runtime })
+        let runtime = ServiceRuntime::connect(config, readiness, Service::Message, &MIGRATOR)
+            .await
+            .context("connecting message-svc to NATS and PostgreSQL")?;
+        let cache = Cache::connect(&config.redis)
+            .await
+            .context("connecting message-svc to Redis")?;
+        let ready_cache = cache.clone();
+        readiness.add("redis", move || {
+            let cache = ready_cache.clone();
+            async move { cache.is_ready().await }
+        });
+        let rpc = RpcClient::new(
+            runtime.nats.clone(),
+            runtime.subjects.clone(),
+            config.nats.request_timeout(),
+        );
+        let state = AppState::new(Shared {
+            pool: runtime.db,
+            nats: runtime.nats,
+            subjects: runtime.subjects,
+            rpc,
+            cache,
+        });
+        Ok(Self { state })
     }
 
-    /// Serves requests until `shutdown` is cancelled, then drains.
+    /// Serves every operation until `shutdown`, then drains, flushes pending events and closes
+    /// the pool.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let runtime = self.runtime.clone();
-        RpcRouter::new(Service::Message, self.runtime)
-            .serve(runtime.nats.clone(), &runtime.subjects, shutdown)
-            .await
+        let state = self.state;
+        let nats = state.nats.clone();
+        let subjects = state.subjects.clone();
+        let pool = state.pool.clone();
+        let served = handlers::router(state)
+            .serve(nats.clone(), &subjects, shutdown)
+            .await;
+        match tokio::time::timeout(FLUSH_TIMEOUT, nats.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "flushing NATS on shutdown"),
+            Err(_) => tracing::warn!("NATS flush on shutdown timed out; pending events dropped"),
+        }
+        pool.close().await;
+        served.context("serving message requests")
     }
 }

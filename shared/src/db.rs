@@ -67,6 +67,18 @@ fn migration_lock_key(schema: &str) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
+/// Turns a database failure into the generic `internal` error, logging it once with what was
+/// being done.
+pub trait OrInternal<T> {
+    fn or_internal(self, doing: &'static str) -> Result<T, crate::error::ApiError>;
+}
+
+impl<T> OrInternal<T> for Result<T, sqlx::Error> {
+    fn or_internal(self, doing: &'static str) -> Result<T, crate::error::ApiError> {
+        self.map_err(|err| crate::error::ApiError::internal(anyhow::Error::new(err).context(doing)))
+    }
+}
+
 /// True when the pool can run a query (for `/readyz`).
 pub async fn is_ready(pool: &PgPool) -> bool {
     sqlx::query("select 1").execute(pool).await.is_ok()

@@ -11,19 +11,8 @@ pub mod refresh_tokens;
 pub mod sessions;
 pub mod users;
 
-use chatalot_shared::ApiError;
 
-/// Turns a database failure into the generic `internal` error, logging it once with what was
-/// being done.
-pub trait OrInternal<T> {
-    fn or_internal(self, doing: &'static str) -> Result<T, ApiError>;
-}
-
-impl<T> OrInternal<T> for Result<T, sqlx::Error> {
-    fn or_internal(self, doing: &'static str) -> Result<T, ApiError> {
-        self.map_err(|err| ApiError::internal(anyhow::Error::new(err).context(doing)))
-    }
-}
+pub use chatalot_shared::db::OrInternal;
 
 /// The unique constraint (or unique index) `err` violated, if that is what it is.
 fn violated_unique_constraint(err: &sqlx::Error) -> Option<&str> {

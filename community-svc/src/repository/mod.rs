@@ -16,19 +16,9 @@ pub mod roles;
 pub mod snapshots;
 pub mod warnings;
 
-use chatalot_shared::{ApiError, contracts::permissions::PermissionSet};
+use chatalot_shared::contracts::permissions::PermissionSet;
 
-/// Turns a database failure into the generic `internal` error, logging it once with what was
-/// being done.
-pub trait OrInternal<T> {
-    fn or_internal(self, doing: &'static str) -> Result<T, ApiError>;
-}
-
-impl<T> OrInternal<T> for Result<T, sqlx::Error> {
-    fn or_internal(self, doing: &'static str) -> Result<T, ApiError> {
-        self.map_err(|err| ApiError::internal(anyhow::Error::new(err).context(doing)))
-    }
-}
+pub use chatalot_shared::db::OrInternal;
 
 /// A `like`/`ilike` pattern matching `text` anywhere, with the wildcards in `text` escaped so a
 /// search for `100%` finds exactly that.

@@ -98,9 +98,18 @@ pub async fn start_auth(config: &Config) -> Running {
     let service = AuthService::build(config, &Readiness::default())
         .await
         .expect("build auth-svc");
+    run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
+}
+
+/// Runs a built service until its [`Running`] handle stops it.
+async fn run_in_background<F, Fut>(run: F) -> Running
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     let shutdown = CancellationToken::new();
-    let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
-    // The service subscribes when it starts running; give it a moment so first requests find it.
+    let task = tokio::spawn(run(shutdown.clone()));
+    // The service subscribes once it runs; give it a moment so first requests find it.
     tokio::time::sleep(Duration::from_millis(100)).await;
     Running {
         shutdown,
@@ -140,13 +149,14 @@ pub async fn start_gateway(config: &Config) -> GatewayHandle {
     }
 }
 
-/// The common case: one auth-svc, one community-svc and one gateway.
+/// The common case: one auth-svc, community-svc and message-svc, and one gateway.
 pub struct TestApp {
     pub env: TestEnv,
     #[expect(dead_code, reason = "held so auth-svc runs as long as the app")]
     pub auth: Running,
     #[expect(dead_code, reason = "held so community-svc runs as long as the app")]
     pub community: Running,
+    pub message: Running,
     pub gateway: GatewayHandle,
     pub http: reqwest::Client,
 }
@@ -160,11 +170,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     configure(&mut env.config);
     let auth = env.start_auth().await;
     let community = env.start_community().await;
+    let message = env.start_message().await;
     let gateway = env.start_gateway().await;
     TestApp {
         env,
         auth,
         community,
+        message,
         gateway,
         http: http_client(),
     }
@@ -382,19 +394,23 @@ pub async fn start_community(config: &Config) -> Running {
     let service = chatalot_community::CommunityService::build(config, &Readiness::default())
         .await
         .expect("build community-svc");
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
-    // As for auth-svc: let it subscribe before the first requests arrive.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    Running {
-        shutdown,
-        task: Some(task),
-    }
+    run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
+}
+
+pub async fn start_message(config: &Config) -> Running {
+    let service = chatalot_message::MessageService::build(config, &Readiness::default())
+        .await
+        .expect("build message-svc");
+    run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
 }
 
 impl TestEnv {
     pub async fn start_community(&self) -> Running {
         start_community(&self.config).await
+    }
+
+    pub async fn start_message(&self) -> Running {
+        start_message(&self.config).await
     }
 }
 
