@@ -1,9 +1,7 @@
 //! What every handler shares: the database pool, NATS, Redis and a client for asking other
 //! services (community-svc's permission answers).
 
-use chatalot_shared::{
-    ApiError, cache::Cache, db::OrInternal, rpc::RpcClient, subjects::Subjects,
-};
+use chatalot_shared::{ApiError, cache::Cache, db::OrInternal, rpc::RpcClient, subjects::Subjects};
 use sqlx::{PgPool, Postgres, Transaction, pool::PoolConnection};
 use std::{ops::Deref, sync::Arc};
 
@@ -29,12 +27,18 @@ impl AppState {
 impl Shared {
     /// A transaction for a handler that changes something.
     pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, ApiError> {
-        self.pool.begin().await.or_internal("starting a transaction")
+        self.pool
+            .begin()
+            .await
+            .or_internal("starting a transaction")
     }
 
     /// A connection for a handler that only reads.
     pub async fn connection(&self) -> Result<PoolConnection<Postgres>, ApiError> {
-        self.pool.acquire().await.or_internal("acquiring a connection")
+        self.pool
+            .acquire()
+            .await
+            .or_internal("acquiring a connection")
     }
 }
 

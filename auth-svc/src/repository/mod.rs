@@ -11,7 +11,6 @@ pub mod refresh_tokens;
 pub mod sessions;
 pub mod users;
 
-
 pub use chatalot_shared::db::OrInternal;
 
 /// The unique constraint (or unique index) `err` violated, if that is what it is.

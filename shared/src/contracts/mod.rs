@@ -2,6 +2,7 @@
 //! serde structs. A request knows its service, operation and response type ([`Rpc`]); an event
 //! knows its name ([`Event`]). Nothing here knows about HTTP frameworks or databases.
 
+pub mod attachments;
 pub mod auth;
 pub mod community;
 pub mod gateway;
