@@ -7,6 +7,7 @@
 //!
 //! ## Layout
 //! - [`routes`]: the REST API under `/api/v1` and its OpenAPI document.
+//! - [`attachments`]: file uploads and downloads through the object store, and the orphan sweeper.
 //! - [`ws`]: the `/ws` endpoint, the per-connection loop and the per-user event fan-out.
 //! - [`tokens`]: access token verification and the revoked-session set.
 //! - [`revocations`]: applies session revocations from NATS (closes sockets within a second).
@@ -19,6 +20,7 @@
 //! with close code 4009 (reconnect elsewhere), stops accepting connections and lets in-flight
 //! requests finish, for at most `gateway.drain_timeout_ms`.
 
+pub mod attachments;
 pub mod error;
 pub mod extract;
 pub mod revocations;
@@ -74,6 +76,7 @@ impl Gateway {
             hub,
             draining,
             sockets: TaskTracker::new(),
+            attachments: attachments::Attachments::open(&config.attachments)?,
         });
         let revocations =
             revocations::watch(app.clone(), nats, subjects.sessions_revoked()).await?;
@@ -106,6 +109,13 @@ impl Gateway {
         }
         let router: Router = router.with_state(app.clone());
         let drain_timeout = Duration::from_millis(app.config.drain_timeout_ms);
+        // Attachments: deletes uploads no message linked in time, until shutdown.
+        let sweeper = attachments::sweeper::spawn(
+            app.rpc.clone(),
+            app.attachments.store.clone(),
+            app.attachments.sweep_interval,
+            shutdown.clone(),
+        );
 
         let draining = app.draining.clone();
         let stop = shutdown.clone();
@@ -136,6 +146,7 @@ impl Gateway {
             }
         }
         self.revocations.abort();
+        let _ = sweeper.await; // attachments: stops at shutdown, mid-sweep included
         tracing::info!("gateway stopped");
         Ok(())
     }

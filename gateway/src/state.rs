@@ -26,6 +26,8 @@ pub struct Inner {
     pub draining: CancellationToken,
     /// The WebSocket connection tasks, awaited during the drain.
     pub sockets: TaskTracker,
+    /// The attachment store and limits.
+    pub attachments: crate::attachments::Attachments,
 }
 
 impl std::ops::Deref for AppState {

@@ -14,10 +14,14 @@
 //!   then serves every operation until shutdown.
 //! - `handlers/`: one module per area, each adding its operations to the router with a
 //!   `routes` function.
+//! - `domain/`: validated input of channel messages (bodies, nonces, emoji, mentions, pages).
 //! - `repository/`: SQL, one module per table group.
+//! - `notify`: channel message events, published after commits.
 //! - `state`: what handlers share.
 
+mod domain;
 mod handlers;
+mod notify;
 mod repository;
 mod state;
 
@@ -68,6 +72,7 @@ impl MessageService {
             subjects: runtime.subjects,
             rpc,
             cache,
+            attachment_orphan_grace: config.attachments.orphan_grace(),
         });
         Ok(Self { state })
     }

@@ -16,6 +16,8 @@ pub struct Shared {
     pub rpc: RpcClient,
     /// Typing indicators and slow-mode windows (ephemeral, never in PostgreSQL).
     pub cache: Cache,
+    /// How long an upload may stay unlinked before the orphan sweep may claim it.
+    pub attachment_orphan_grace: std::time::Duration,
 }
 
 impl AppState {

@@ -27,6 +27,7 @@ pub struct Config {
     pub gateway: GatewayConfig,
     pub jwt: JwtConfig,
     pub auth: AuthConfig,
+    pub attachments: AttachmentsConfig,
 }
 
 /// How to reach NATS and which part of its subject space this deployment uses.
@@ -153,6 +154,50 @@ pub struct AuthConfig {
     pub register_ip_window_secs: u64,
 }
 
+/// Uploaded files: where their bytes are kept, how large they may be, and when uploads that no
+/// message uses are deleted. Gateways store and serve the bytes; message-svc keeps their records.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsConfig {
+    /// Where the bytes go: a local directory (created if missing), or `s3://<bucket>[/<prefix>]`
+    /// for Amazon S3 or any S3-compatible store (see `s3_endpoint`).
+    pub store: String,
+    /// Endpoint of an S3-compatible store (MinIO, Garage, R2, ...); empty for Amazon S3.
+    pub s3_endpoint: String,
+    /// Region of the bucket (S3-compatible stores usually accept any value).
+    pub s3_region: String,
+    /// Access key id; when both keys are empty the standard `AWS_*` variables and instance
+    /// credentials are used.
+    pub s3_access_key_id: Secret,
+    /// Secret access key that goes with `s3_access_key_id`.
+    pub s3_secret_access_key: Secret,
+    /// Allows a plain `http://` endpoint (a store on the same private network only).
+    pub s3_allow_http: bool,
+    /// Largest accepted file; larger uploads are refused with 413 `payload_too_large`.
+    pub max_bytes: u64,
+    /// How long an upload may stay unused by any message before it is deleted.
+    pub orphan_grace_secs: u64,
+    /// How often each gateway looks for unused uploads past the grace period.
+    pub sweep_interval_secs: u64,
+}
+
+impl AttachmentsConfig {
+    /// The bucket and key prefix when `store` names an S3 bucket, `None` for a local directory.
+    pub fn s3_bucket(&self) -> Option<(&str, &str)> {
+        let rest = self.store.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        Some((bucket, prefix.trim_matches('/')))
+    }
+
+    pub fn orphan_grace(&self) -> Duration {
+        Duration::from_secs(self.orphan_grace_secs)
+    }
+
+    pub fn sweep_interval(&self) -> Duration {
+        Duration::from_secs(self.sweep_interval_secs)
+    }
+}
+
 impl Default for NatsConfig {
     fn default() -> Self {
         Self {
@@ -248,6 +293,22 @@ impl Default for AuthConfig {
     }
 }
 
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        Self {
+            store: "./.data/attachments".into(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: Secret::default(),
+            s3_secret_access_key: Secret::default(),
+            s3_allow_http: false,
+            max_bytes: 100 * 1024 * 1024,
+            orphan_grace_secs: 24 * 3600,
+            sweep_interval_secs: 600,
+        }
+    }
+}
+
 /// A configuration that cannot be used, with a sentence saying what to fix.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -313,6 +374,41 @@ impl Config {
             return fail(
                 "gateway.heartbeat_timeout_ms must be longer than gateway.heartbeat_interval_ms",
             );
+        }
+        self.attachments.validate()?;
+        Ok(())
+    }
+}
+
+impl AttachmentsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |msg: &str| Err(ConfigError(msg.to_string()));
+        if self.store.trim().is_empty() {
+            return fail(
+                "attachments.store must name a local directory or an s3://<bucket>[/<prefix>] URL",
+            );
+        }
+        if let Some((bucket, _)) = self.s3_bucket() {
+            if bucket.is_empty() {
+                return fail("attachments.store must name the bucket: s3://<bucket>[/<prefix>]");
+            }
+            if self.s3_access_key_id.is_empty() != self.s3_secret_access_key.is_empty() {
+                return fail(
+                    "set both attachments.s3_access_key_id and attachments.s3_secret_access_key, \
+                     or neither (to use the AWS_* variables or instance credentials)",
+                );
+            }
+        } else if self.store.contains("://") {
+            return fail(
+                "attachments.store must be a local directory or an s3://<bucket>[/<prefix>] URL \
+                 (for another S3-compatible store, use s3:// and set attachments.s3_endpoint)",
+            );
+        }
+        if self.max_bytes == 0 {
+            return fail("attachments.max_bytes must be above 0");
+        }
+        if self.sweep_interval_secs == 0 {
+            return fail("attachments.sweep_interval_secs must be at least 1");
         }
         Ok(())
     }
@@ -383,9 +479,41 @@ mod tests {
     }
 
     #[test]
+    fn attachment_stores_are_a_directory_or_an_s3_bucket() {
+        let config = env_with(&[("CHATALOT_ATTACHMENTS__STORE", "s3://media/chat/files/")])
+            .map_err(|e| e.to_string());
+        let bucket = config.as_ref().map(|c| {
+            c.attachments
+                .s3_bucket()
+                .map(|(b, p)| (b.to_string(), p.to_string()))
+        });
+        assert_eq!(bucket, Ok(Some(("media".into(), "chat/files".into()))));
+        assert_eq!(Config::default().attachments.s3_bucket(), None);
+        for (key, value) in [
+            ("CHATALOT_ATTACHMENTS__STORE", "gs://media"),
+            ("CHATALOT_ATTACHMENTS__STORE", "s3://"),
+            ("CHATALOT_ATTACHMENTS__MAX_BYTES", "0"),
+            ("CHATALOT_ATTACHMENTS__SWEEP_INTERVAL_SECS", "0"),
+        ] {
+            let err = env_with(&[(key, value)]).err().map(|e| e.to_string());
+            assert!(
+                err.unwrap_or_default().contains("attachments."),
+                "{key}={value}"
+            );
+        }
+        let half_keys = env_with(&[
+            ("CHATALOT_ATTACHMENTS__STORE", "s3://media"),
+            ("CHATALOT_ATTACHMENTS__S3_ACCESS_KEY_ID", "id"),
+        ]);
+        assert!(half_keys.is_err());
+    }
+
+    #[test]
     fn secrets_do_not_print() {
-        let config = Config::default();
+        let mut config = Config::default();
+        config.attachments.s3_secret_access_key = Secret::new("s3-secret-value");
         let printed = format!("{config:?}");
         assert!(!printed.contains("postgres://"), "{printed}");
+        assert!(!printed.contains("s3-secret-value"), "{printed}");
     }
 }

@@ -65,6 +65,8 @@ pub enum ErrorCode {
     SessionRevoked,
     /// Too many requests; retry after the time given in `Retry-After`.
     RateLimited,
+    /// A conversation message carried readable text instead of an end-to-end encrypted envelope.
+    PlaintextNotAllowed,
     /// The owning service did not answer in time or is not running.
     ServiceUnavailable,
     /// Something unexpected failed on the server.
@@ -77,7 +79,8 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             InvalidJson | InvalidRequest | InvalidUsername | InvalidEmail | WeakPassword
-            | InviteInvalid | InviteExpired | InviteExhausted | InviteRequired => 400,
+            | InviteInvalid | InviteExpired | InviteExhausted | InviteRequired
+            | PlaintextNotAllowed => 400,
             MissingToken | InvalidToken | TokenExpired | InvalidCredentials
             | InvalidRefreshToken | RefreshTokenReused | SessionRevoked => 401,
             Forbidden | AccountDisabled | RegistrationClosed => 403,
@@ -124,6 +127,7 @@ impl ErrorCode {
             RefreshTokenReused => "refresh_token_reused",
             SessionRevoked => "session_revoked",
             RateLimited => "rate_limited",
+            PlaintextNotAllowed => "plaintext_not_allowed",
             ServiceUnavailable => "service_unavailable",
             Internal => "internal",
         }

@@ -14,6 +14,7 @@ mod membership;
 mod moderation;
 mod overwrites;
 mod roles;
+mod shared_communities;
 mod standing;
 
 use crate::state::AppState;
@@ -66,4 +67,5 @@ pub fn router(state: AppState) -> RpcRouter<AppState> {
         .route(invites::accept_invite)
         .route(answers::channel_access)
         .route(answers::community_views)
+        .route(shared_communities::shared_community)
 }

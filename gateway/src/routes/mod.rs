@@ -4,9 +4,16 @@
 pub mod accounts;
 pub mod admin;
 pub mod communities;
+pub mod conversations;
 pub mod instance;
+pub mod messages;
 
-use crate::{error::HttpError, extract::RequestId, state::AppState};
+use crate::{
+    attachments::{download, upload},
+    error::HttpError,
+    extract::RequestId,
+    state::AppState,
+};
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, MatchedPath, Request},
@@ -52,6 +59,24 @@ use utoipa::{
         moderation::list_warnings, moderation::community_audit_log,
         invites::create_community_invite, invites::list_community_invites, invites::revoke_community_invite,
         invites::preview_invite, invites::accept_invite,
+        messages::channel_messages::send_channel_message, messages::channel_messages::forward_channel_message,
+        messages::channel_messages::list_channel_messages, messages::channel_messages::list_thread_messages,
+        messages::channel_messages::edit_channel_message, messages::channel_messages::delete_channel_message,
+        messages::channel_messages::list_channel_message_edits,
+        messages::reactions::add_channel_reaction, messages::reactions::remove_channel_reaction,
+        messages::reactions::list_channel_reaction_users,
+        messages::pins::pin_channel_message, messages::pins::unpin_channel_message, messages::pins::list_channel_pins,
+        messages::read_state::mark_channel_read, messages::read_state::get_channel_read_state,
+        messages::read_state::mark_community_read,
+        messages::typing::start_channel_typing, messages::search::search_messages,
+        conversations::create_conversation, conversations::list_conversations,
+        conversations::get_conversation, conversations::update_conversation,
+        conversations::add_conversation_members, conversations::leave_conversation,
+        conversations::send_conversation_message, conversations::list_conversation_messages,
+        conversations::mark_conversation_read, conversations::list_conversation_receipts,
+        conversations::get_read_receipt_setting, conversations::set_read_receipt_setting,
+        conversations::list_blocks, conversations::block_user, conversations::unblock_user,
+        upload::upload_attachment, download::download_attachment, download::attachment_meta,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -63,6 +88,10 @@ use utoipa::{
         (name = "roles", description = "Community roles and permission overwrites"),
         (name = "members", description = "Joining, leaving, member profiles and moderation"),
         (name = "invites", description = "Community invites and their public previews"),
+        (name = "messages", description = "Messages in text channels: history, threads, reactions, pins, read state, typing and search"),
+        (name = "conversations", description = "Direct and group conversations, their end-to-end encrypted messages and read receipts"),
+        (name = "blocks", description = "Blocking users"),
+        (name = "attachments", description = "Uploading and downloading files"),
     )
 )]
 pub struct ApiDoc;
@@ -227,6 +256,108 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
         )
         .route("/invites/{code}", get(invites::preview_invite))
         .route("/invites/{code}/accept", post(invites::accept_invite))
+        .route(
+            "/channels/{channel_id}/messages",
+            get(messages::channel_messages::list_channel_messages)
+                .post(messages::channel_messages::send_channel_message),
+        )
+        .route(
+            "/channels/{channel_id}/messages/{message_id}",
+            patch(messages::channel_messages::edit_channel_message)
+                .delete(messages::channel_messages::delete_channel_message),
+        )
+        .route(
+            "/channels/{channel_id}/messages/{message_id}/edits",
+            get(messages::channel_messages::list_channel_message_edits),
+        )
+        .route(
+            "/channels/{channel_id}/messages/{message_id}/forward",
+            post(messages::channel_messages::forward_channel_message),
+        )
+        .route(
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            put(messages::reactions::add_channel_reaction)
+                .delete(messages::reactions::remove_channel_reaction)
+                .get(messages::reactions::list_channel_reaction_users),
+        )
+        .route(
+            "/channels/{channel_id}/threads/{root_id}/messages",
+            get(messages::channel_messages::list_thread_messages),
+        )
+        .route(
+            "/channels/{channel_id}/pins",
+            get(messages::pins::list_channel_pins),
+        )
+        .route(
+            "/channels/{channel_id}/pins/{message_id}",
+            put(messages::pins::pin_channel_message).delete(messages::pins::unpin_channel_message),
+        )
+        .route(
+            "/channels/{channel_id}/read",
+            get(messages::read_state::get_channel_read_state)
+                .put(messages::read_state::mark_channel_read),
+        )
+        .route(
+            "/communities/{community_id}/read",
+            post(messages::read_state::mark_community_read),
+        )
+        .route(
+            "/channels/{channel_id}/typing",
+            post(messages::typing::start_channel_typing),
+        )
+        .route("/search/messages", get(messages::search::search_messages))
+        .route(
+            "/conversations",
+            post(conversations::create_conversation).get(conversations::list_conversations),
+        )
+        .route(
+            "/conversations/{conversation_id}",
+            get(conversations::get_conversation).patch(conversations::update_conversation),
+        )
+        .route(
+            "/conversations/{conversation_id}/members",
+            post(conversations::add_conversation_members),
+        )
+        .route(
+            "/conversations/{conversation_id}/members/@me",
+            delete(conversations::leave_conversation),
+        )
+        .route(
+            "/conversations/{conversation_id}/messages",
+            post(conversations::send_conversation_message)
+                .get(conversations::list_conversation_messages),
+        )
+        .route(
+            "/conversations/{conversation_id}/read",
+            put(conversations::mark_conversation_read),
+        )
+        .route(
+            "/conversations/{conversation_id}/receipts",
+            get(conversations::list_conversation_receipts),
+        )
+        .route(
+            "/users/@me/settings/read-receipts",
+            get(conversations::get_read_receipt_setting)
+                .put(conversations::set_read_receipt_setting),
+        )
+        .route("/users/@me/blocks", get(conversations::list_blocks))
+        .route(
+            "/users/@me/blocks/{user_id}",
+            put(conversations::block_user).delete(conversations::unblock_user),
+        )
+        // Attachments stream their bodies and count against attachments.max_bytes instead.
+        .route(
+            "/attachments",
+            post(upload::upload_attachment).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/attachments/{attachment_id}",
+            get(download::download_attachment),
+        )
+        .route(
+            "/attachments/{attachment_id}/meta",
+            get(download::attachment_meta),
+        )
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);

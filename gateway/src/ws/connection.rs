@@ -3,18 +3,25 @@
 //! flush), and enforces the heartbeat timeout. See `shared::contracts::gateway` for the protocol
 //! and close codes.
 
-use super::hub::CloseReason;
+use super::{
+    hub::{CloseReason, Registration},
+    resume::{self, HighWater},
+};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chatalot_shared::{
     contracts::{
-        community::{CommunityView, ListMyCommunitiesRequest},
-        gateway::{ClientFrame, ServerFrame, close},
+        community::{ChannelKind, CommunityView, ListMyCommunitiesRequest},
+        gateway::{ClientFrame, Resume, ServerFrame, close},
+        messages::{ChannelReadState, ReadStatesRequest},
     },
     error::ApiError,
     rpc::{Caller, CallerContext},
 };
-use futures::{SinkExt, StreamExt, stream::SplitSink};
+use futures::{
+    SinkExt, StreamExt,
+    stream::{SplitSink, SplitStream},
+};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -32,8 +39,8 @@ pub async fn serve(app: AppState, socket: WebSocket) {
         return;
     }
 
-    let caller = match identify(&app, &mut stream).await {
-        Ok(caller) => caller,
+    let (caller, resume) = match identify(&app, &mut stream).await {
+        Ok(identified) => identified,
         Err((reason, error)) => {
             if let Some(error) = error {
                 let _ = send(&mut sink, &ServerFrame::Error(error)).await;
@@ -43,8 +50,8 @@ pub async fn serve(app: AppState, socket: WebSocket) {
         }
     };
 
-    let views = match snapshot(&app, caller).await {
-        Ok(views) => views,
+    let (views, read_states) = match snapshot(&app, caller).await {
+        Ok(snapshot) => snapshot,
         Err(error) => {
             let _ = send(&mut sink, &ServerFrame::Error(error)).await;
             close_with(&mut sink, UNAVAILABLE).await;
@@ -71,54 +78,21 @@ pub async fn serve(app: AppState, socket: WebSocket) {
         user_id: caller.user_id,
         session_id: caller.session_id,
         communities: views,
+        read_states,
     };
 
-    let heartbeat_timeout = Duration::from_millis(app.config.heartbeat_timeout_ms);
-    let mut deadline = Instant::now() + heartbeat_timeout;
-    let reason = if send(&mut sink, &ready).await.is_err() {
-        None
-    } else {
-        loop {
-            tokio::select! {
-                biased;
-                reason = registration.kick.kicked() => break Some(reason),
-                _ = app.draining.cancelled() => break Some(CloseReason {
-                    code: close::RECONNECT,
-                    reason: "gateway shutting down; reconnect",
-                }),
-                frame = registration.outgoing.recv() => {
-                    let Some(frame) = frame else { break None };
-                    if write_batch(&mut sink, frame, &mut registration.outgoing).await.is_err() {
-                        break None;
-                    }
-                }
-                incoming = stream.next() => {
-                    deadline = Instant::now() + heartbeat_timeout;
-                    match incoming {
-                        None | Some(Ok(Message::Close(_))) => break None,
-                        Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
-                            Ok(ClientFrame::Heartbeat) => {
-                                if send(&mut sink, &ServerFrame::HeartbeatAck).await.is_err() {
-                                    break None;
-                                }
-                            }
-                            Ok(ClientFrame::Identify(_)) => break Some(CloseReason {
-                                code: close::DECODE_ERROR,
-                                reason: "already identified",
-                            }),
-                            Err(_) => break Some(DECODE_ERROR),
-                        },
-                        Some(Ok(Message::Binary(_))) => break Some(DECODE_ERROR),
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                        Some(Err(err)) => break close_reason_for(&err),
-                    }
-                }
-                _ = tokio::time::sleep_until(deadline) => break Some(CloseReason {
-                    code: close::HEARTBEAT_TIMEOUT,
-                    reason: "no heartbeat in time",
-                }),
-            }
+    let reason = match begin(&app, &mut sink, &ready, caller, resume).await {
+        Ok(mut high_water) => {
+            serve_events(
+                &app,
+                &mut sink,
+                &mut stream,
+                &mut registration,
+                &mut high_water,
+            )
+            .await
         }
+        Err(reason) => reason,
     };
     app.hub
         .unregister(caller.user_id, registration.connection_id);
@@ -132,6 +106,88 @@ const DECODE_ERROR: CloseReason = CloseReason {
     reason: "not a valid client frame",
 };
 
+/// Sends `ready` and, when the client resumes, the replay of what it missed followed by
+/// `resumed`. Returns the high-water marks to filter queued live frames by, or why to stop.
+async fn begin(
+    app: &AppState,
+    sink: &mut Sink,
+    ready: &ServerFrame,
+    caller: Caller,
+    resume: Option<Resume>,
+) -> Result<HighWater, Option<CloseReason>> {
+    send(sink, ready).await.map_err(|_| None)?;
+    let Some(resume) = resume else {
+        return Ok(HighWater::default());
+    };
+    match resume::replay(app, caller, &resume).await {
+        Ok((frames, high_water)) => {
+            for frame in frames {
+                sink.feed(Message::Text(frame)).await.map_err(|_| None)?;
+            }
+            send(sink, &ServerFrame::Resumed).await.map_err(|_| None)?;
+            Ok(high_water)
+        }
+        Err(error) => {
+            let _ = send(sink, &ServerFrame::Error(error)).await;
+            Err(Some(UNAVAILABLE))
+        }
+    }
+}
+
+/// The connection's life after `ready`: client frames in, queued events out, heartbeat
+/// deadline. Returns why the gateway ends it (`None` when the client left).
+async fn serve_events(
+    app: &AppState,
+    sink: &mut Sink,
+    stream: &mut SplitStream<WebSocket>,
+    registration: &mut Registration,
+    high_water: &mut HighWater,
+) -> Option<CloseReason> {
+    let heartbeat_timeout = Duration::from_millis(app.config.heartbeat_timeout_ms);
+    let mut deadline = Instant::now() + heartbeat_timeout;
+    loop {
+        tokio::select! {
+            biased;
+            reason = registration.kick.kicked() => break Some(reason),
+            _ = app.draining.cancelled() => break Some(CloseReason {
+                code: close::RECONNECT,
+                reason: "gateway shutting down; reconnect",
+            }),
+            frame = registration.outgoing.recv() => {
+                let Some(frame) = frame else { break None };
+                if write_batch(sink, frame, &mut registration.outgoing, high_water).await.is_err() {
+                    break None;
+                }
+            }
+            incoming = stream.next() => {
+                deadline = Instant::now() + heartbeat_timeout;
+                match incoming {
+                    None | Some(Ok(Message::Close(_))) => break None,
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
+                        Ok(ClientFrame::Heartbeat) => {
+                            if send(sink, &ServerFrame::HeartbeatAck).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Ok(ClientFrame::Identify(_)) => break Some(CloseReason {
+                            code: close::DECODE_ERROR,
+                            reason: "already identified",
+                        }),
+                        Err(_) => break Some(DECODE_ERROR),
+                    },
+                    Some(Ok(Message::Binary(_))) => break Some(DECODE_ERROR),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Err(err)) => break close_reason_for(&err),
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => break Some(CloseReason {
+                code: close::HEARTBEAT_TIMEOUT,
+                reason: "no heartbeat in time",
+            }),
+        }
+    }
+}
+
 const UNAVAILABLE: CloseReason = CloseReason {
     code: close::RECONNECT,
     reason: "events unavailable; reconnect",
@@ -144,25 +200,44 @@ const SESSION_REVOKED: CloseReason = CloseReason {
 
 type Rejection = (CloseReason, Option<ApiError>);
 
-/// The ready snapshot: the caller's view of each of their communities.
-async fn snapshot(app: &AppState, caller: Caller) -> Result<Vec<CommunityView>, ApiError> {
+/// The ready snapshot: the caller's view of each of their communities, and the read state of
+/// every text channel in them.
+async fn snapshot(
+    app: &AppState,
+    caller: Caller,
+) -> Result<(Vec<CommunityView>, Vec<ChannelReadState>), ApiError> {
     let ctx = CallerContext {
         request_id: uuid::Uuid::new_v4().to_string(),
         caller: Some(caller),
         ..CallerContext::default()
     };
-    Ok(app
+    let views = app
         .rpc
         .call(&ctx, &ListMyCommunitiesRequest {})
         .await?
-        .views)
+        .views;
+    let channel_ids: Vec<uuid::Uuid> = views
+        .iter()
+        .flat_map(|view| &view.channels)
+        .filter(|c| c.channel.kind == ChannelKind::Text)
+        .map(|c| c.channel.channel_id)
+        .collect();
+    if channel_ids.is_empty() {
+        return Ok((views, Vec::new()));
+    }
+    let request = ReadStatesRequest {
+        user_id: caller.user_id,
+        channel_ids,
+    };
+    let read_states = app.rpc.call(&ctx, &request).await?.states;
+    Ok((views, read_states))
 }
 
 /// Waits for `identify` and verifies its token.
 async fn identify(
     app: &AppState,
-    stream: &mut futures::stream::SplitStream<WebSocket>,
-) -> Result<Caller, Rejection> {
+    stream: &mut SplitStream<WebSocket>,
+) -> Result<(Caller, Option<Resume>), Rejection> {
     let not_authenticated = |reason| {
         (
             CloseReason {
@@ -183,20 +258,24 @@ async fn identify(
             Some(Ok(Message::Text(text))) => {
                 return match serde_json::from_str::<ClientFrame>(&text) {
                     Ok(ClientFrame::Identify(identify)) => {
-                        app.authenticate(&identify.token).map_err(|error| {
-                            let code = if error.code == chatalot_shared::ErrorCode::SessionRevoked {
-                                close::SESSION_REVOKED
-                            } else {
-                                close::AUTHENTICATION_FAILED
-                            };
-                            (
-                                CloseReason {
-                                    code,
-                                    reason: "authentication failed",
-                                },
-                                Some(error),
-                            )
-                        })
+                        let resume = identify.resume;
+                        app.authenticate(&identify.token)
+                            .map(|caller| (caller, resume))
+                            .map_err(|error| {
+                                let code =
+                                    if error.code == chatalot_shared::ErrorCode::SessionRevoked {
+                                        close::SESSION_REVOKED
+                                    } else {
+                                        close::AUTHENTICATION_FAILED
+                                    };
+                                (
+                                    CloseReason {
+                                        code,
+                                        reason: "authentication failed",
+                                    },
+                                    Some(error),
+                                )
+                            })
                     }
                     Ok(_) => Err(not_authenticated("identify first")),
                     Err(_) => Err((DECODE_ERROR, None)),
@@ -210,18 +289,26 @@ async fn identify(
     }
 }
 
-/// Feeds `first` and whatever else is queued (up to a batch), then flushes once.
+/// Feeds `first` and whatever else is queued (up to a batch), skipping frames a resume replay
+/// already sent, then flushes once.
 async fn write_batch(
     sink: &mut Sink,
     first: Utf8Bytes,
     queue: &mut tokio::sync::mpsc::Receiver<Utf8Bytes>,
+    high_water: &mut HighWater,
 ) -> Result<(), axum::Error> {
-    sink.feed(Message::Text(first)).await?;
-    for _ in 1..MAX_BATCH {
-        match queue.try_recv() {
-            Ok(frame) => sink.feed(Message::Text(frame)).await?,
-            Err(_) => break,
+    let mut next = Some(first);
+    let mut fed = 0;
+    while let Some(frame) = next {
+        if high_water.admits(&frame) {
+            sink.feed(Message::Text(frame)).await?;
+            fed += 1;
         }
+        next = if fed < MAX_BATCH {
+            queue.try_recv().ok()
+        } else {
+            None
+        };
     }
     sink.flush().await
 }

@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod hub;
+pub mod resume;
 
 use crate::{error::HttpError, state::AppState};
 use axum::{

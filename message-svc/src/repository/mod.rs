@@ -3,3 +3,12 @@
 //! `search_path` is the `message` schema, so table names are unqualified.
 
 pub mod attachments;
+pub mod blocks;
+pub mod conversation_messages;
+pub mod conversations;
+pub mod edits;
+pub mod mentions;
+pub mod messages;
+pub mod pins;
+pub mod reactions;
+pub mod read_states;

@@ -58,6 +58,11 @@ impl TestEnv {
         config.auth.login_ip_limit = 10_000;
         config.auth.login_account_limit = 10_000;
         config.auth.register_ip_limit = 10_000;
+        // Attachments: each test's uploads go to its own directory, never into the source tree.
+        config.attachments.store = std::env::temp_dir()
+            .join(format!("chatalot-test-attachments-{id}"))
+            .display()
+            .to_string();
         Self { config }
     }
 
@@ -84,6 +89,16 @@ impl Running {
             task.await
                 .expect("component task")
                 .expect("component stopped cleanly");
+        }
+    }
+}
+
+impl Running {
+    /// Stops the component abruptly, as a crash would: work in flight is dropped unanswered
+    /// and nothing is drained.
+    pub fn kill(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 }

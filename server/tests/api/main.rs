@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod attachments;
 mod bad_input;
 mod communities;
 mod community_authz;
@@ -13,8 +14,18 @@ mod community_layout;
 mod community_live;
 mod community_members;
 mod community_permissions;
+mod conversations;
+mod delivery;
 mod helpers;
 mod instance;
+mod messages_access;
+mod messages_bad_input;
+mod messages_history;
+mod messages_live;
+mod messages_read;
+mod messages_search;
+mod messages_send;
+mod messages_support;
 mod resilience;
 mod services;
 mod sessions;

@@ -268,6 +268,69 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ),
         ("/api/v1/invites/{code}", "get"),
         ("/api/v1/invites/{code}/accept", "post"),
+        ("/api/v1/channels/{channel_id}/messages", "post"),
+        ("/api/v1/channels/{channel_id}/messages", "get"),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}",
+            "patch",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}",
+            "delete",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}/edits",
+            "get",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}/forward",
+            "post",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            "put",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            "delete",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            "get",
+        ),
+        (
+            "/api/v1/channels/{channel_id}/threads/{root_id}/messages",
+            "get",
+        ),
+        ("/api/v1/channels/{channel_id}/pins", "get"),
+        ("/api/v1/channels/{channel_id}/pins/{message_id}", "put"),
+        ("/api/v1/channels/{channel_id}/pins/{message_id}", "delete"),
+        ("/api/v1/channels/{channel_id}/read", "put"),
+        ("/api/v1/channels/{channel_id}/read", "get"),
+        ("/api/v1/communities/{community_id}/read", "post"),
+        ("/api/v1/channels/{channel_id}/typing", "post"),
+        ("/api/v1/search/messages", "get"),
+        ("/api/v1/conversations", "post"),
+        ("/api/v1/conversations", "get"),
+        ("/api/v1/conversations/{conversation_id}", "get"),
+        ("/api/v1/conversations/{conversation_id}", "patch"),
+        ("/api/v1/conversations/{conversation_id}/members", "post"),
+        (
+            "/api/v1/conversations/{conversation_id}/members/@me",
+            "delete",
+        ),
+        ("/api/v1/conversations/{conversation_id}/messages", "post"),
+        ("/api/v1/conversations/{conversation_id}/messages", "get"),
+        ("/api/v1/conversations/{conversation_id}/read", "put"),
+        ("/api/v1/conversations/{conversation_id}/receipts", "get"),
+        ("/api/v1/users/@me/settings/read-receipts", "get"),
+        ("/api/v1/users/@me/settings/read-receipts", "put"),
+        ("/api/v1/users/@me/blocks", "get"),
+        ("/api/v1/users/@me/blocks/{user_id}", "put"),
+        ("/api/v1/users/@me/blocks/{user_id}", "delete"),
+        ("/api/v1/attachments", "post"),
+        ("/api/v1/attachments/{attachment_id}", "get"),
+        ("/api/v1/attachments/{attachment_id}/meta", "get"),
     ];
     for (path, method) in expected {
         assert!(
@@ -314,12 +377,22 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         if path.starts_with("/api/v1/communities") && matches!(method, "post" | "put" | "patch") {
             let bodiless = path.ends_with("/join")
                 || path.ends_with("/leave")
+                || path.ends_with("/read")
                 || path.contains("/roles/{role_id}") && path.contains("/members/");
             assert_eq!(
                 operation.get("requestBody").is_some(),
                 !bodiless,
                 "{method} {path}: request body documented wrongly"
             );
+        }
+        // Uploads take the raw file, not JSON.
+        if (path, method) == ("/api/v1/attachments", "post") {
+            let content = &operation["requestBody"]["content"];
+            assert_eq!(
+                content["application/octet-stream"]["schema"]["format"], "binary",
+                "{method} {path}: the file body is not documented as binary"
+            );
+            assert!(content.get("application/json").is_none());
         }
     }
     // Every schema reference resolves.
@@ -348,6 +421,11 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
             .replace("{session_id}", &uuid::Uuid::nil().to_string())
             .replace("{user_id}", &uuid::Uuid::nil().to_string())
             .replace("{code}", "x")
+            .replace("{message_id}", &uuid::Uuid::nil().to_string())
+            .replace("{root_id}", &uuid::Uuid::nil().to_string())
+            .replace("{emoji}", "%F0%9F%91%8D")
+            .replace("{attachment_id}", &uuid::Uuid::nil().to_string())
+            .replace("{conversation_id}", &uuid::Uuid::nil().to_string())
             .replace("{community_id}", &uuid::Uuid::nil().to_string())
             .replace("{group_id}", &uuid::Uuid::nil().to_string())
             .replace("{channel_id}", &uuid::Uuid::nil().to_string())

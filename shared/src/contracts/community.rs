@@ -993,3 +993,23 @@ rpc! {
     ChannelAccessRequest => ChannelAccess, Community, "channel_access";
     CommunityViewsRequest => CommunityViews, Community, "community_views";
 }
+
+/// "Which of these users share at least one community with `user_id`?" (service to service:
+/// message-svc asks before it lets someone start or extend a conversation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedCommunityRequest {
+    pub user_id: Uuid,
+    /// At most 1000 ids.
+    pub other_user_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SharedCommunityAnswer {
+    /// Those of `other_user_ids` who are members of a community `user_id` belongs to.
+    pub user_ids_sharing: Vec<Uuid>,
+}
+
+rpc! {
+    SharedCommunityRequest => SharedCommunityAnswer, Community, "shared_community";
+}

@@ -4,7 +4,10 @@
 //! `ready`. It then sends `heartbeat` at the announced interval (answered by `heartbeat_ack`) and
 //! receives `event` frames. Every frame is a JSON text message with an `op` tag.
 
-use crate::{contracts::community::CommunityView, error::ApiError};
+use crate::{
+    contracts::{community::CommunityView, messages::ChannelReadState},
+    error::ApiError,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -25,7 +28,25 @@ pub enum ClientFrame {
 #[serde(deny_unknown_fields)]
 pub struct Identify {
     pub token: String,
+    /// After a disconnect: the last message id seen per channel and per conversation. The
+    /// gateway replays what came after, exactly once and in order, before live events.
+    #[serde(default)]
+    pub resume: Option<Resume>,
 }
+
+/// Last seen message ids, by channel and by conversation (at most 500 entries in all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    #[serde(default)]
+    pub channels: std::collections::HashMap<Uuid, Uuid>,
+    #[serde(default)]
+    pub conversations: std::collections::HashMap<Uuid, Uuid>,
+}
+
+/// Messages replayed per channel or conversation on resume; past it the client gets a
+/// `resume_gap` event for that channel or conversation and should refetch its history.
+pub const RESUME_LIMIT: u32 = 500;
 
 /// Frames a gateway sends.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,8 +61,12 @@ pub enum ServerFrame {
         user_id: Uuid,
         session_id: Uuid,
         communities: Vec<CommunityView>,
+        /// Unread and mention counts of every visible text channel.
+        read_states: Vec<ChannelReadState>,
     },
     HeartbeatAck,
+    /// The replay after `identify { resume }` is complete; live events follow.
+    Resumed,
     Error(ApiError),
 }
 

@@ -5,7 +5,9 @@
 pub mod attachments;
 pub mod auth;
 pub mod community;
+pub mod conversations;
 pub mod gateway;
+pub mod messages;
 pub mod permissions;
 
 use crate::subjects::Service;

@@ -1,0 +1,243 @@
+//! Sending and forwarding. Both create a message the same way: idempotent by the author's nonce,
+//! after the channel's rules (permissions, slow mode) are checked, with attachments linked and
+//! mentions recorded in the same transaction, announced after the commit.
+
+use super::{
+    access::{self, ChannelGrant},
+    assemble::{assemble_one, for_everyone},
+};
+use crate::{
+    domain::{MessageBody, Nonce, ParsedMentions},
+    notify,
+    repository::{
+        attachments::{self, LinkTarget},
+        mentions,
+        messages::{self, NewMessage},
+    },
+    state::AppState,
+};
+use chatalot_shared::{
+    ApiError,
+    contracts::{
+        messages::{ForwardMessageRequest, ForwardedFrom, Message, SendMessageRequest},
+        permissions::Permission,
+    },
+    db::OrInternal,
+    rpc::CallerContext,
+};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Sends a message to a text channel.
+pub async fn send_message(
+    state: AppState,
+    ctx: CallerContext,
+    req: SendMessageRequest,
+) -> Result<Message, ApiError> {
+    let caller = ctx.require_caller()?;
+    let nonce = Nonce::parse(&req.nonce)?;
+    let body = MessageBody::parse(&req.body)?;
+    if body.is_empty() && req.attachment_ids.is_empty() {
+        return Err(ApiError::invalid_request(
+            "a message needs a body or at least one attachment",
+        ));
+    }
+    let grant = access::grant(&state, &ctx, caller.user_id, req.channel_id).await?;
+    if let Some(sent) = replay(&state, &grant, &nonce).await? {
+        return Ok(sent);
+    }
+    grant.require(Permission::SendMessages)?;
+    if !req.attachment_ids.is_empty() {
+        grant.require(Permission::AttachFiles)?;
+    }
+    check_references(&state, &grant, req.reply_to, req.thread_root_id).await?;
+    slow_mode(&state, &grant).await?;
+    let mentions = ParsedMentions::parse(body.as_str())
+        .authorised(grant.community_id, grant.may(Permission::MentionEveryone));
+    let draft = Draft {
+        nonce: &nonce,
+        body: &body,
+        reply_to: req.reply_to,
+        thread_root_id: req.thread_root_id,
+        forwarded_from: None,
+        attachment_ids: &req.attachment_ids,
+        mentions: &mentions,
+    };
+    create(&state, &grant, draft).await
+}
+
+/// Copies a message's text to another channel, saying where it comes from. Attachments are not
+/// copied (they belong to the original message and its channel's readers), and the copy
+/// mentions nobody: forwarding must not ping a second time.
+pub async fn forward_message(
+    state: AppState,
+    ctx: CallerContext,
+    req: ForwardMessageRequest,
+) -> Result<Message, ApiError> {
+    let caller = ctx.require_caller()?;
+    let nonce = Nonce::parse(&req.nonce)?;
+    let source = access::grant(&state, &ctx, caller.user_id, req.channel_id).await?;
+    let original = {
+        let mut conn = state.connection().await?;
+        messages::find(&mut conn, source.channel_id, req.message_id)
+            .await?
+            .filter(|m| !m.deleted)
+            .ok_or_else(|| ApiError::not_found("message"))?
+    };
+    let target = access::grant(&state, &ctx, caller.user_id, req.to_channel_id).await?;
+    if let Some(sent) = replay(&state, &target, &nonce).await? {
+        return Ok(sent);
+    }
+    target.require(Permission::SendMessages)?;
+    let body = MessageBody::parse(&original.body)?;
+    if body.is_empty() {
+        return Err(ApiError::invalid_request(
+            "only a message's text can be forwarded, and this one has none",
+        ));
+    }
+    slow_mode(&state, &target).await?;
+    let draft = Draft {
+        nonce: &nonce,
+        body: &body,
+        reply_to: None,
+        thread_root_id: None,
+        forwarded_from: Some(ForwardedFrom {
+            channel_id: original.channel_id,
+            message_id: original.message_id,
+            author_id: original.author_id,
+        }),
+        attachment_ids: &[],
+        mentions: &ParsedMentions::default(),
+    };
+    create(&state, &target, draft).await
+}
+
+/// A checked message about to be stored.
+struct Draft<'a> {
+    nonce: &'a Nonce,
+    body: &'a MessageBody,
+    reply_to: Option<Uuid>,
+    thread_root_id: Option<Uuid>,
+    forwarded_from: Option<ForwardedFrom>,
+    attachment_ids: &'a [Uuid],
+    mentions: &'a ParsedMentions,
+}
+
+/// Stores the message with its attachments and mentions, then announces it. When a concurrent
+/// call with the same nonce won, its message is the answer and nothing is announced twice.
+async fn create(
+    state: &AppState,
+    grant: &ChannelGrant,
+    draft: Draft<'_>,
+) -> Result<Message, ApiError> {
+    let message_id = Uuid::now_v7();
+    let new = NewMessage {
+        message_id,
+        channel_id: grant.channel_id,
+        community_id: grant.community_id,
+        author_id: grant.user_id,
+        nonce: draft.nonce,
+        body: draft.body,
+        reply_to: draft.reply_to,
+        thread_root_id: draft.thread_root_id,
+        forwarded_from: draft.forwarded_from,
+    };
+    let mut tx = state.begin().await?;
+    let Some(stored) = messages::insert(&mut tx, &new).await? else {
+        tx.rollback()
+            .await
+            .or_internal("abandoning a duplicate message")?;
+        return replay(state, grant, draft.nonce).await?.ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "a nonce conflicted but its message is gone"
+            ))
+        });
+    };
+    let target = LinkTarget::Channel {
+        channel_id: grant.channel_id,
+        message_id,
+    };
+    attachments::link(&mut tx, draft.attachment_ids, grant.user_id, target).await?;
+    mentions::record(&mut tx, &stored, draft.mentions).await?;
+    let message = assemble_one(&mut tx, stored, Some(grant.user_id)).await?;
+    tx.commit().await.or_internal("committing a message")?;
+    notify::message_created(state, &for_everyone(message.clone())).await;
+    Ok(message)
+}
+
+/// The message the user already sent with this nonce, if any. A nonce used in another channel is
+/// refused rather than answered with a message from elsewhere.
+async fn replay(
+    state: &AppState,
+    grant: &ChannelGrant,
+    nonce: &Nonce,
+) -> Result<Option<Message>, ApiError> {
+    let mut conn = state.connection().await?;
+    let Some(existing) = messages::find_by_nonce(&mut conn, grant.user_id, nonce).await? else {
+        return Ok(None);
+    };
+    if existing.channel_id != grant.channel_id {
+        return Err(ApiError::invalid_request(
+            "this nonce was already used for a message in another channel",
+        ));
+    }
+    assemble_one(&mut conn, existing, Some(grant.user_id))
+        .await
+        .map(Some)
+}
+
+/// A reply answers a message of the same channel; a thread reply goes under a root message of
+/// the same channel (one not itself in a thread). Neither may be deleted.
+async fn check_references(
+    state: &AppState,
+    grant: &ChannelGrant,
+    reply_to: Option<Uuid>,
+    thread_root_id: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if reply_to.is_none() && thread_root_id.is_none() {
+        return Ok(());
+    }
+    let mut conn = state.connection().await?;
+    if let Some(id) = reply_to {
+        let found = messages::find(&mut conn, grant.channel_id, id).await?;
+        if found.is_none_or(|m| m.deleted) {
+            return Err(ApiError::invalid_request(
+                "reply_to must be a message of this channel that is not deleted",
+            ));
+        }
+    }
+    if let Some(id) = thread_root_id {
+        let found = messages::find(&mut conn, grant.channel_id, id).await?;
+        if !found.is_some_and(|m| !m.deleted && m.thread_root_id.is_none()) {
+            return Err(ApiError::invalid_request(
+                "thread_root_id must be a message of this channel that is not deleted and not \
+                 itself in a thread",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One message per slow-mode window per member (Redis, so it holds across replicas). If Redis
+/// cannot be reached, the message goes through: slow mode is a courtesy, not a security check.
+async fn slow_mode(state: &AppState, grant: &ChannelGrant) -> Result<(), ApiError> {
+    if !grant.slow_mode_applies() {
+        return Ok(());
+    }
+    let key = format!("slowmode:{}:{}", grant.channel_id, grant.user_id);
+    let window = Duration::from_secs(u64::from(grant.slow_mode_secs));
+    match state.cache.hit(&key, 1, window).await {
+        Ok(window) => window.check().map_err(|mut err| {
+            err.message = format!(
+                "slow mode is on: one message every {} seconds; retry in {} seconds",
+                grant.slow_mode_secs,
+                window.rate_limit().reset_secs
+            );
+            err
+        }),
+        Err(err) => {
+            tracing::warn!(error = %err, channel_id = %grant.channel_id, "slow mode not checked");
+            Ok(())
+        }
+    }
+}
