@@ -128,8 +128,14 @@ async fn begin(
             Ok(high_water)
         }
         Err(error) => {
+            // A resume the client got wrong is its fault (4002); anything else, try again.
+            let reason = if error.http_status() < 500 {
+                DECODE_ERROR
+            } else {
+                UNAVAILABLE
+            };
             let _ = send(sink, &ServerFrame::Error(error)).await;
-            Err(Some(UNAVAILABLE))
+            Err(Some(reason))
         }
     }
 }

@@ -202,3 +202,99 @@ async fn acknowledged_sends_survive_a_replica_dying_mid_stream() {
         "every acknowledged send is in history, in id order, once"
     );
 }
+
+#[tokio::test]
+async fn a_conversation_resumes_with_each_missed_envelope_once_in_order() {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let app = spawn_app().await;
+    let alice = app.register("resumealice").await;
+    let bob = app.register("resumebob").await;
+    shared_channel(&app, &alice, &bob).await;
+    let created = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            Some(&alice.access_token),
+            Some(json!({ "member_ids": [bob.user_id] })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let conversation_id = uuid_of(&created.body["conversation_id"]);
+    let envelope = |i: usize| {
+        json!({ "sender_device_id": "alice-phone", "recipients": [
+            { "user_id": bob.user_id, "device_id": "bob-laptop", "ciphertext": STANDARD.encode(format!("secret {i}")) }
+        ] })
+    };
+    let send_envelope = |i: usize| {
+        let body = json!({ "nonce": format!("c{i}"), "envelope": envelope(i) });
+        let token = alice.access_token.clone();
+        let app = &app;
+        async move {
+            let reply = app
+                .send(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/conversations/{conversation_id}/messages"),
+                    Some(&token),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            reply.body["message_id"].clone()
+        }
+    };
+
+    let last_seen = send_envelope(0).await;
+    let mut missed = Vec::new();
+    for i in 1..=3 {
+        missed.push(send_envelope(i).await);
+    }
+
+    let mut ws = WsClient::connect(&app.gateway.ws_url()).await;
+    ws.next_json().await;
+    ws.send_json(json!({ "op": "identify", "d": {
+        "token": bob.access_token,
+        "resume": { "conversations": { conversation_id.to_string(): last_seen } }
+    } }))
+    .await;
+    assert_eq!(ws.next_json().await["op"], "ready");
+    for expected in &missed {
+        let frame = loop {
+            let frame = ws.next_json().await;
+            if frame["t"] == "conversation_message_created" {
+                break frame;
+            }
+        };
+        assert_eq!(&frame["d"]["message"]["message_id"], expected);
+        let ciphertexts = frame["d"]["message"]["ciphertexts"].as_array().unwrap();
+        assert_eq!(ciphertexts.len(), 1, "only bob's device: {frame}");
+    }
+    assert_eq!(ws.next_json().await["op"], "resumed");
+    ws.send_json(json!({ "op": "heartbeat" })).await;
+    assert_eq!(
+        ws.next_json().await["op"],
+        "heartbeat_ack",
+        "a duplicate arrived"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_resume_is_refused_with_a_clear_error() {
+    let app = spawn_app().await;
+    let user = app.register("greedy").await;
+    let channels: serde_json::Map<String, Value> = (0..501)
+        .map(|_| (Uuid::now_v7().to_string(), json!(Uuid::now_v7())))
+        .collect();
+    let mut ws = WsClient::connect(&app.gateway.ws_url()).await;
+    ws.next_json().await;
+    ws.send_json(json!({ "op": "identify", "d": {
+        "token": user.access_token, "resume": { "channels": channels }
+    } }))
+    .await;
+    assert_eq!(ws.next_json().await["op"], "ready");
+    let error = ws.next_json().await;
+    assert_eq!(
+        (error["op"].as_str(), error["d"]["code"].as_str()),
+        (Some("error"), Some("invalid_request"))
+    );
+    assert_eq!(ws.ended(Duration::from_secs(2)).await, Ended::Closed(4002));
+}
