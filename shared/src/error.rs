@@ -67,6 +67,8 @@ pub enum ErrorCode {
     RateLimited,
     /// A conversation message carried readable text instead of an end-to-end encrypted envelope.
     PlaintextNotAllowed,
+    /// A signed prekey's signature does not verify with the device's identity key.
+    InvalidSignature,
     /// The owning service did not answer in time or is not running.
     ServiceUnavailable,
     /// Something unexpected failed on the server.
@@ -87,7 +89,7 @@ impl ErrorCode {
             NotFound | RouteNotFound => 404,
             MethodNotAllowed => 405,
             UsernameTaken => 409,
-            InvalidExpiry => 422,
+            InvalidExpiry | InvalidSignature => 422,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             RateLimited => 429,
@@ -128,6 +130,7 @@ impl ErrorCode {
             SessionRevoked => "session_revoked",
             RateLimited => "rate_limited",
             PlaintextNotAllowed => "plaintext_not_allowed",
+            InvalidSignature => "invalid_signature",
             ServiceUnavailable => "service_unavailable",
             Internal => "internal",
         }
@@ -248,6 +251,8 @@ mod tests {
     fn client_errors_are_4xx_and_failures_5xx() {
         assert_eq!(ErrorCode::InvalidToken.http_status(), 401);
         assert_eq!(ErrorCode::RateLimited.http_status(), 429);
+        assert_eq!(ErrorCode::InvalidSignature.http_status(), 422);
+        assert_eq!(ErrorCode::InvalidSignature.as_str(), "invalid_signature");
         assert_eq!(ErrorCode::ServiceUnavailable.http_status(), 503);
     }
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod communities;
 pub mod conversations;
 pub mod instance;
+pub mod keys;
 pub mod messages;
 
 use crate::{
@@ -77,6 +78,9 @@ use utoipa::{
         conversations::get_read_receipt_setting, conversations::set_read_receipt_setting,
         conversations::list_blocks, conversations::block_user, conversations::unblock_user,
         upload::upload_attachment, download::download_attachment, download::attachment_meta,
+        keys::register_device, keys::delete_device, keys::rotate_signed_prekey,
+        keys::upload_one_time_prekeys, keys::count_one_time_prekeys, keys::get_prekey_bundle,
+        keys::list_user_devices,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -92,6 +96,7 @@ use utoipa::{
         (name = "conversations", description = "Direct and group conversations, their end-to-end encrypted messages and read receipts"),
         (name = "blocks", description = "Blocking users"),
         (name = "attachments", description = "Uploading and downloading files"),
+        (name = "devices", description = "Devices and their public keys for end-to-end encryption: prekeys and bundles"),
     )
 )]
 pub struct ApiDoc;
@@ -358,6 +363,22 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
             "/attachments/{attachment_id}/meta",
             get(download::attachment_meta),
         )
+        .route("/devices", post(keys::register_device))
+        .route("/devices/{device_id}", delete(keys::delete_device))
+        .route(
+            "/devices/{device_id}/signed-prekey",
+            put(keys::rotate_signed_prekey),
+        )
+        .route(
+            "/devices/{device_id}/one-time-prekeys",
+            post(keys::upload_one_time_prekeys),
+        )
+        .route(
+            "/devices/{device_id}/one-time-prekeys/count",
+            get(keys::count_one_time_prekeys),
+        )
+        .route("/devices/{device_id}/bundle", get(keys::get_prekey_bundle))
+        .route("/users/{user_id}/devices", get(keys::list_user_devices))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);

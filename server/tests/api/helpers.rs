@@ -164,7 +164,7 @@ pub async fn start_gateway(config: &Config) -> GatewayHandle {
     }
 }
 
-/// The common case: one auth-svc, community-svc and message-svc, and one gateway.
+/// The common case: one auth-svc, community-svc, message-svc and keys-svc, and one gateway.
 pub struct TestApp {
     pub env: TestEnv,
     #[expect(dead_code, reason = "held so auth-svc runs as long as the app")]
@@ -172,6 +172,8 @@ pub struct TestApp {
     #[expect(dead_code, reason = "held so community-svc runs as long as the app")]
     pub community: Running,
     pub message: Running,
+    #[expect(dead_code, reason = "held so keys-svc runs as long as the app")]
+    pub keys: Running,
     pub gateway: GatewayHandle,
     pub http: reqwest::Client,
 }
@@ -186,12 +188,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let auth = env.start_auth().await;
     let community = env.start_community().await;
     let message = env.start_message().await;
+    let keys = start_keys(&env.config).await;
     let gateway = env.start_gateway().await;
     TestApp {
         env,
         auth,
         community,
         message,
+        keys,
         gateway,
         http: http_client(),
     }
@@ -535,4 +539,12 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// keys-svc, as [`spawn_app_with`] starts it.
+pub async fn start_keys(config: &Config) -> Running {
+    let service = chatalot_keys::KeysService::build(config, &Readiness::default())
+        .await
+        .expect("build keys-svc");
+    run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
 }

@@ -18,6 +18,7 @@ mod conversations;
 mod delivery;
 mod helpers;
 mod instance;
+mod keys;
 mod messages_access;
 mod messages_bad_input;
 mod messages_history;

@@ -331,6 +331,13 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ("/api/v1/attachments", "post"),
         ("/api/v1/attachments/{attachment_id}", "get"),
         ("/api/v1/attachments/{attachment_id}/meta", "get"),
+        ("/api/v1/devices", "post"),
+        ("/api/v1/devices/{device_id}", "delete"),
+        ("/api/v1/devices/{device_id}/signed-prekey", "put"),
+        ("/api/v1/devices/{device_id}/one-time-prekeys", "post"),
+        ("/api/v1/devices/{device_id}/one-time-prekeys/count", "get"),
+        ("/api/v1/devices/{device_id}/bundle", "get"),
+        ("/api/v1/users/{user_id}/devices", "get"),
     ];
     for (path, method) in expected {
         assert!(

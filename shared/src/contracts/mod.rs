@@ -7,6 +7,7 @@ pub mod auth;
 pub mod community;
 pub mod conversations;
 pub mod gateway;
+pub mod keys;
 pub mod messages;
 pub mod permissions;
 

@@ -1,0 +1,50 @@
+//! What every handler shares: the database pool, NATS, Redis (bundle rate limits), a client
+//! for asking other services who may see whom.
+
+use chatalot_shared::{ApiError, cache::Cache, db::OrInternal, rpc::RpcClient, subjects::Subjects};
+use sqlx::{PgPool, Postgres, Transaction, pool::PoolConnection};
+use std::{ops::Deref, sync::Arc};
+
+/// Cheap to clone: one `Arc` around [`Shared`].
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub pool: PgPool,
+    pub nats: async_nats::Client,
+    pub subjects: Subjects,
+    pub rpc: RpcClient,
+    pub cache: Cache,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Shared {
+    /// A transaction for a handler that changes several rows at once.
+    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, ApiError> {
+        self.pool
+            .begin()
+            .await
+            .or_internal("starting a transaction")
+    }
+
+    /// A connection for single statements.
+    pub async fn connection(&self) -> Result<PoolConnection<Postgres>, ApiError> {
+        self.pool
+            .acquire()
+            .await
+            .or_internal("acquiring a connection")
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
