@@ -12,6 +12,7 @@
 //! - [`contracts`]: every request, response and event as a typed serde struct.
 //! - [`rpc`]: NATS request/reply with queue groups, timeouts and caller identity headers.
 //! - [`events`]: publishing events, serialised once as the frame clients receive.
+//! - [`invites`]: invite codes and their limits (registration and community invites).
 //! - [`db`]: the PostgreSQL pool and per-service migrations under an advisory lock.
 //! - [`cache`]: the Redis connection and key prefixing.
 //! - [`process`]: connecting the infrastructure, the admin port, shutdown on SIGTERM.
@@ -23,6 +24,7 @@ pub mod contracts;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod invites;
 pub mod process;
 pub mod rpc;
 pub mod runtime;

@@ -9,10 +9,10 @@ pub mod page;
 pub mod password;
 pub mod username;
 
+pub use chatalot_shared::invites::{InviteCode, InviteExpiry, InviteMaxUses};
 pub use device_name::DeviceName;
 pub use display_name::DisplayName;
 pub use email::Email;
-pub use invite::{InviteCode, InviteExpiry, InviteMaxUses};
 pub use page::PageLimit;
 pub use password::Password;
 pub use username::Username;

@@ -6,7 +6,8 @@ use super::{
 };
 use crate::{
     domain::{
-        DeviceName, DisplayName, Email, InviteCode, Password, Username, invite::invite_invalid,
+        DeviceName, DisplayName, Email, InviteCode, Password, Username,
+        invite::{self, invite_invalid},
     },
     notify,
     repository::{
@@ -110,7 +111,7 @@ fn admission(
             ErrorCode::RegistrationClosed,
             "this instance does not accept new accounts",
         )),
-        RegistrationMode::InviteOnly => InviteCode::parse_presented(invite_code).map(Some),
+        RegistrationMode::InviteOnly => invite::required_code(invite_code).map(Some),
     }
 }
 

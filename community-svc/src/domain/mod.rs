@@ -10,7 +10,7 @@ pub mod role;
 pub mod text;
 
 pub use channel::{ChannelPosition, SlowMode, VoiceCap};
-pub use invite::{InviteCode, InviteExpiry, InviteMaxUses};
+pub use chatalot_shared::invites::{InviteCode, InviteExpiry, InviteMaxUses};
 pub use moderation::{Reason, TimeoutUntil, WarningReason};
 pub use page::PageLimit;
 pub use role::{RoleColor, RoleName, RolePosition};
