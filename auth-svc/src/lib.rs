@@ -37,14 +37,10 @@ use chatalot_shared::{
 };
 use sqlx::{PgPool, migrate::Migrator};
 use state::{AppState, SessionPolicy, Shared};
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The `auth` schema's migrations, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// How long a stopping replica waits to hand its last events to NATS.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connected, ready-to-serve auth service. Build it, then run it until shutdown.
 pub struct AuthService {
@@ -99,14 +95,7 @@ impl AuthService {
         let served = handlers::router(state)
             .serve(nats.clone(), &subjects, shutdown)
             .await;
-        // Events published by the last requests may still sit in the client's buffer; bounded,
-        // because with NATS down a flush would wait for a reconnect that may never come.
-        match tokio::time::timeout(FLUSH_TIMEOUT, nats.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::warn!(error = %err, "flushing NATS on shutdown"),
-            Err(_) => tracing::warn!("NATS flush on shutdown timed out; pending events dropped"),
-        }
-        pool.close().await;
+        chatalot_shared::runtime::finish(&nats, &pool).await;
         served.context("serving auth requests")
     }
 }

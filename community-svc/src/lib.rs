@@ -42,14 +42,10 @@ use chatalot_shared::{
 };
 use sqlx::migrate::Migrator;
 use state::{AppState, Shared};
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The `community` schema's migrations, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// How long a stopping replica waits to hand its last events to NATS.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connected, ready-to-serve community service. Build it, then run it until shutdown.
 pub struct CommunityService {
@@ -104,14 +100,7 @@ impl CommunityService {
         if let Err(err) = follower.await {
             tracing::error!(error = %err, "the user updates follower failed");
         }
-        // Events published by the last requests may still sit in the client's buffer; bounded,
-        // because with NATS down a flush would wait for a reconnect that may never come.
-        match tokio::time::timeout(FLUSH_TIMEOUT, nats.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::warn!(error = %err, "flushing NATS on shutdown"),
-            Err(_) => tracing::warn!("NATS flush on shutdown timed out; pending events dropped"),
-        }
-        pool.close().await;
+        chatalot_shared::runtime::finish(&nats, &pool).await;
         served.context("serving community requests")
     }
 }

@@ -37,14 +37,10 @@ use chatalot_shared::{
 };
 use sqlx::migrate::Migrator;
 use state::{AppState, Shared};
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The `keys` schema's migrations, embedded at build time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// How long a stopping replica waits to hand its last events to NATS.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connected, ready-to-serve keys service. Build it, then run it until shutdown.
 pub struct KeysService {
@@ -91,12 +87,7 @@ impl KeysService {
         let served = handlers::router(state)
             .serve(nats.clone(), &subjects, shutdown)
             .await;
-        match tokio::time::timeout(FLUSH_TIMEOUT, nats.flush()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::warn!(error = %err, "flushing NATS on shutdown"),
-            Err(_) => tracing::warn!("NATS flush on shutdown timed out; pending events dropped"),
-        }
-        pool.close().await;
+        chatalot_shared::runtime::finish(&nats, &pool).await;
         served.context("serving keys requests")
     }
 }

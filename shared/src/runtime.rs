@@ -8,6 +8,7 @@ use crate::{
     subjects::{Service, Subjects},
 };
 use sqlx::{PgPool, migrate::Migrator};
+use std::time::Duration;
 
 /// The connections of one service replica.
 #[derive(Clone)]
@@ -41,4 +42,19 @@ impl ServiceRuntime {
             subjects: Subjects::new(config.nats.namespace.clone()),
         })
     }
+}
+
+/// How long a stopping replica waits to hand its last events to NATS.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The last steps of a stopping service replica, after it stopped serving: hand events the last
+/// requests published to NATS (bounded, because with NATS down a flush would wait for a
+/// reconnect that may never come), then close the database pool.
+pub async fn finish(nats: &async_nats::Client, db: &PgPool) {
+    match tokio::time::timeout(FLUSH_TIMEOUT, nats.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!(error = %err, "flushing NATS on shutdown"),
+        Err(_) => tracing::warn!("NATS flush on shutdown timed out; pending events dropped"),
+    }
+    db.close().await;
 }
