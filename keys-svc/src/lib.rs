@@ -8,8 +8,9 @@
 //! them (the user, and anyone sharing a community or a conversation with them; asked of
 //! community-svc and message-svc), everyone else gets `not_found`. Bundle fetches are rate
 //! limited per (caller, device) in Redis. After each commit, `devices_changed` (register,
-//! remove) and `keys_low` (fewer than 20 one-time prekeys left) go to the owner's own user
-//! subject; other users are not told about device changes yet and re-list devices instead.
+//! remove) goes to the owner and to everyone sharing a conversation with them (message-svc's
+//! `list_conversation_partners`), and `keys_low` (fewer than 20 one-time prekeys left) to the
+//! owner's own user subject.
 //!
 //! ## Layout
 //! - [`KeysService`] (here): connects NATS, PostgreSQL (schema `keys`, running `migrations/`)

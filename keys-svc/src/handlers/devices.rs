@@ -55,7 +55,7 @@ pub async fn register_device(
     tx.commit().await.or_internal("committing a device")?;
 
     tracing::info!(device_id = %device.device_id, user_id = %caller.user_id, "device registered");
-    notify::devices_changed(&state, caller.user_id).await;
+    notify::devices_changed(&state, &ctx, caller.user_id).await;
     Ok(device.to_contract())
 }
 
@@ -74,7 +74,7 @@ pub async fn delete_device(
         .await
         .or_internal("committing a device removal")?;
     tracing::info!(device_id = %req.device_id, user_id = %caller.user_id, "device removed");
-    notify::devices_changed(&state, caller.user_id).await;
+    notify::devices_changed(&state, &ctx, caller.user_id).await;
     Ok(Empty {})
 }
 

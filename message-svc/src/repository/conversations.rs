@@ -281,6 +281,20 @@ pub async fn ids_for_user(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<
     .or_internal("listing conversation ids")
 }
 
+/// Everyone sharing a conversation with `user_id`, without them.
+pub async fn partners_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Uuid>, ApiError> {
+    sqlx::query_scalar(
+        "select distinct other.user_id from conversation_members me \
+           join conversation_members other on other.conversation_id = me.conversation_id \
+          where me.user_id = $1 and other.user_id <> $1 \
+          order by other.user_id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+    .or_internal("listing conversation partners")
+}
+
 // ---- read markers ----
 
 #[derive(sqlx::FromRow)]

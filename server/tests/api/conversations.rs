@@ -114,18 +114,8 @@ async fn history(app: &TestApp, user: &Session, conversation_id: Uuid, query: &s
     .await
 }
 
-/// The `d` of the next event named `t`, skipping others.
-async fn next_event(ws: &mut WsClient, t: &str) -> Value {
-    loop {
-        let frame = ws.next_json().await;
-        if frame["t"] == t {
-            return frame["d"].clone();
-        }
-    }
-}
-
 async fn next_message(ws: &mut WsClient) -> Value {
-    next_event(ws, "conversation_message_created").await["message"].clone()
+    ws.next_event("conversation_message_created").await["message"].clone()
 }
 
 /// (device_id, decoded ciphertext) pairs of a message as one user sees it, sorted.
@@ -455,7 +445,7 @@ async fn groups_can_be_renamed_extended_and_left_but_direct_ones_cannot() {
         )
         .await;
     assert_eq!(extended["member_ids"].as_array().unwrap().len(), 4);
-    let update = next_event(&mut dave_ws, "conversation_updated").await;
+    let update = dave_ws.next_event("conversation_updated").await;
     assert_eq!(update["conversation"]["conversation_id"], json!(group));
     let got = app.get(&base, &dave.access_token).await;
     assert_eq!(got.status, 200);
@@ -491,7 +481,7 @@ async fn groups_can_be_renamed_extended_and_left_but_direct_ones_cannot() {
         )
         .await;
     assert_eq!(left.status, 204, "{}", left.body);
-    let gone = next_event(&mut dave_ws, "conversation_left").await;
+    let gone = dave_ws.next_event("conversation_left").await;
     assert_eq!(gone["conversation_id"], json!(group));
     assert_eq!(app.get(&base, &dave.access_token).await.status, 404);
     let list = app.get("/api/v1/conversations", &dave.access_token).await;
@@ -696,7 +686,7 @@ async fn read_receipts_reach_the_other_members_unless_the_reader_opted_out() {
     let marked = mark_read(&app, dm, &bob, &ids[1]).await;
     assert_eq!(marked.status, 200, "{}", marked.body);
     assert_eq!(marked.body["message_id"], ids[1]);
-    let read = next_event(&mut alice_ws, "conversation_read").await;
+    let read = alice_ws.next_event("conversation_read").await;
     assert_eq!(read["user_id"], json!(bob.user_id));
     assert_eq!(read["message_id"], ids[1]);
     assert_eq!(read["conversation_id"], json!(dm));
@@ -734,7 +724,7 @@ async fn read_receipts_reach_the_other_members_unless_the_reader_opted_out() {
     // never got one for Bob's silent read.
     let mut bob_ws = WsClient::identified(&app.gateway.ws_url(), &bob.access_token).await;
     mark_read(&app, dm, &alice, &ids[2]).await;
-    let alices = next_event(&mut bob_ws, "conversation_read").await;
+    let alices = bob_ws.next_event("conversation_read").await;
     assert_eq!(alices["user_id"], json!(alice.user_id));
     app.ok(
         Method::PUT,
@@ -745,7 +735,7 @@ async fn read_receipts_reach_the_other_members_unless_the_reader_opted_out() {
     .await;
     let later = sent(&app, &alice, dm, "m3", &[(bob.user_id, "p", "x")]).await;
     mark_read(&app, dm, &bob, &later["message_id"]).await;
-    let read = next_event(&mut alice_ws, "conversation_read").await;
+    let read = alice_ws.next_event("conversation_read").await;
     assert_eq!(read["message_id"], later["message_id"]);
 
     let receipts = app.get(&receipts_path, &alice.access_token).await;

@@ -377,6 +377,16 @@ impl WsClient {
         }
     }
 
+    /// The `d` of the next event named `t`, skipping other frames.
+    pub async fn next_event(&mut self, t: &str) -> Value {
+        loop {
+            let frame = self.next_json().await;
+            if frame["t"] == t {
+                return frame["d"].clone();
+            }
+        }
+    }
+
     /// Waits (at most `within`) for the server to end the connection, skipping other frames.
     pub async fn ended(&mut self, within: Duration) -> Ended {
         let deadline = tokio::time::Instant::now() + within;

@@ -147,16 +147,6 @@ async fn community_with(app: &TestApp, owner: &Session, members: &[&Session]) {
     }
 }
 
-/// The `d` of the next event named `t`, skipping others.
-async fn next_event(ws: &mut WsClient, t: &str) -> Value {
-    loop {
-        let frame = ws.next_json().await;
-        if frame["t"] == t {
-            return frame["d"].clone();
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_device_registers_with_a_verified_signed_prekey_and_rotates_it() {
     let app = spawn_app().await;
@@ -314,13 +304,13 @@ async fn the_owner_hears_of_new_devices_and_low_one_time_prekeys() {
     let mut ws = WsClient::identified(&app.gateway.ws_url(), &alice.access_token).await;
 
     let device_id = device_with(&app, &alice, 0..21).await;
-    let changed = next_event(&mut ws, "devices_changed").await;
+    let changed = ws.next_event("devices_changed").await;
     assert_eq!(changed["user_id"], json!(alice.user_id));
     assert_eq!(changed["devices"][0]["device_id"], json!(device_id));
 
     assert_eq!(bundle(&app, &bob, device_id).await.status, 200); // 20 left
     assert_eq!(bundle(&app, &bob, device_id).await.status, 200); // 19 left
-    let low = next_event(&mut ws, "keys_low").await;
+    let low = ws.next_event("keys_low").await;
     assert_eq!(low, json!({ "device_id": device_id, "remaining": 19 }));
 
     // Once per fall: the next claim says nothing; a restock re-arms it.
@@ -335,7 +325,7 @@ async fn the_owner_hears_of_new_devices_and_low_one_time_prekeys() {
         .await;
     assert_eq!(restock.body["count"], 20);
     assert_eq!(bundle(&app, &bob, device_id).await.status, 200); // 19 again
-    let low = next_event(&mut ws, "keys_low").await;
+    let low = ws.next_event("keys_low").await;
     assert_eq!(low["remaining"], 19);
 
     let removed = app
@@ -347,7 +337,7 @@ async fn the_owner_hears_of_new_devices_and_low_one_time_prekeys() {
         )
         .await;
     assert_eq!(removed.status, 204);
-    let changed = next_event(&mut ws, "devices_changed").await;
+    let changed = ws.next_event("devices_changed").await;
     assert_eq!(changed["devices"], json!([]));
 }
 

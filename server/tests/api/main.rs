@@ -16,6 +16,8 @@ mod community_members;
 mod community_permissions;
 mod conversations;
 mod delivery;
+mod e2e_client;
+mod e2e_conversations;
 mod helpers;
 mod instance;
 mod keys;

@@ -103,7 +103,7 @@ async fn typing_reaches_other_members_once_per_window() {
         .send(Method::POST, &typing, Some(&typist.access_token), None)
         .await;
     assert_eq!(first.status, 204, "{}", first.body);
-    let event = next_event(&mut owner_ws, "typing_started").await;
+    let event = owner_ws.next_event("typing_started").await;
     assert_eq!(event["channel_id"], json!(room.channel_id));
     assert_eq!(event["user_id"], json!(typist.user_id));
     let expires: chrono::DateTime<chrono::Utc> =

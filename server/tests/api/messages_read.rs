@@ -106,7 +106,7 @@ async fn unread_and_mention_counts_follow_the_read_marker() {
         .await;
     assert_eq!(marked["last_read_message_id"], direct["message_id"]);
     assert_eq!(counts(&marked), (4, 3));
-    let event = next_event(&mut bob_ws, "read_state_updated").await;
+    let event = bob_ws.next_event("read_state_updated").await;
     assert_eq!(event["states"], json!([marked]));
 
     // The marker never moves back.
@@ -206,7 +206,7 @@ async fn marking_a_community_read_covers_every_channel_the_member_sees() {
         "a hidden channel was marked: {marked}"
     );
     assert!(states.iter().all(|s| counts(s) == (0, 0)), "{marked}");
-    let event = next_event(&mut reader_ws, "read_state_updated").await;
+    let event = reader_ws.next_event("read_state_updated").await;
     assert_eq!(event["states"], marked["states"]);
     assert_eq!(counts(&read_state(&app, reader, second).await), (0, 0));
 

@@ -184,16 +184,6 @@ pub async fn stored_upload(app: &TestApp, uploader: &Session) -> Uuid {
     attachment_id
 }
 
-/// Skips frames until the event `t` arrives.
-pub async fn next_event(ws: &mut WsClient, t: &str) -> Value {
-    loop {
-        let frame = ws.next_json().await;
-        if frame["t"] == t {
-            return frame["d"].clone();
-        }
-    }
-}
-
 /// Events whose name starts with one of `prefixes`, until `count` of them arrived.
 pub async fn events_named(ws: &mut WsClient, prefixes: &[&str], count: usize) -> Vec<Value> {
     let mut found = Vec::new();

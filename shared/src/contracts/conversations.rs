@@ -295,6 +295,19 @@ pub struct ConversationIds {
     pub conversation_ids: Vec<Uuid>,
 }
 
+/// Everyone who shares at least one conversation with `user_id`, without the user themself
+/// (service to service: keys-svc tells them when the user's devices change).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListConversationPartnersRequest {
+    pub user_id: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConversationPartners {
+    pub user_ids: Vec<Uuid>,
+}
+
 // ---- read receipts ----
 
 /// Moves the caller's read marker forward to `message_id` (a marker never moves back).
@@ -421,6 +434,7 @@ rpc! {
     ListConversationMessagesRequest => ConversationMessagePage, Message, "list_conversation_messages";
     ConversationMessagesSinceRequest => ConversationMessagesSince, Message, "conversation_messages_since";
     ListConversationIdsRequest => ConversationIds, Message, "list_conversation_ids";
+    ListConversationPartnersRequest => ConversationPartners, Message, "list_conversation_partners";
     MarkConversationReadRequest => ReadReceipt, Message, "mark_conversation_read";
     ListConversationReceiptsRequest => ReceiptList, Message, "list_conversation_receipts";
     GetReadReceiptSettingRequest => ReadReceiptSetting, Message, "get_read_receipt_setting";

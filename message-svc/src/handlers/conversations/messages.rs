@@ -24,9 +24,9 @@ use chatalot_shared::{
     ApiError,
     contracts::conversations::{
         ConversationIds, ConversationMessage, ConversationMessagePage, ConversationMessageSent,
-        ConversationMessagesSince, ConversationMessagesSinceRequest, DeviceCiphertext,
-        ListConversationIdsRequest, ListConversationMessagesRequest,
-        SendConversationMessageRequest,
+        ConversationMessagesSince, ConversationMessagesSinceRequest, ConversationPartners,
+        DeviceCiphertext, ListConversationIdsRequest, ListConversationMessagesRequest,
+        ListConversationPartnersRequest, SendConversationMessageRequest,
     },
     db::OrInternal,
     rpc::CallerContext,
@@ -300,4 +300,15 @@ pub async fn list_conversation_ids(
     let mut conn = state.connection().await?;
     let conversation_ids = conversations::ids_for_user(&mut conn, req.user_id).await?;
     Ok(ConversationIds { conversation_ids })
+}
+
+/// Everyone sharing a conversation with a user (keys-svc, when that user's devices change).
+pub async fn list_conversation_partners(
+    state: AppState,
+    _ctx: CallerContext,
+    req: ListConversationPartnersRequest,
+) -> Result<ConversationPartners, ApiError> {
+    let mut conn = state.connection().await?;
+    let user_ids = conversations::partners_of(&mut conn, req.user_id).await?;
+    Ok(ConversationPartners { user_ids })
 }

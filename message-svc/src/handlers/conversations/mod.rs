@@ -41,6 +41,7 @@ pub fn routes(router: RpcRouter<AppState>) -> RpcRouter<AppState> {
         .route(messages::list_conversation_messages)
         .route(messages::conversation_messages_since)
         .route(messages::list_conversation_ids)
+        .route(messages::list_conversation_partners)
         .route(receipts::mark_conversation_read)
         .route(receipts::list_conversation_receipts)
         .route(receipts::get_read_receipt_setting)
