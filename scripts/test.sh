@@ -4,7 +4,10 @@
 #   1. makes sure PostgreSQL, Redis and NATS run (installing them with apt on a fresh Debian 12)
 #   2. drops the chatalot_test_* databases earlier runs left behind
 #   3. cargo fmt --check, cargo clippy -D warnings, cargo test (one build for all tests)
-#   4. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
+#   4. end-to-end crypto checks beyond cargo test: interoperability with the Python X3DH and
+#      Double Ratchet implementations (PyPI) and with libsignal's sender keys (npm), and the
+#      crypto tests compiled to wasm32 and run under Node (each script installs what it needs)
+#   5. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
 #
 # Arguments are passed on to cargo test (e.g. scripts/test.sh -- --nocapture).
 # Ends with "chatalot tests: passed" or says which step failed, and exits non-zero then.
@@ -121,6 +124,18 @@ main() {
 
     step "cargo test --workspace --locked"
     run_cargo_tests "$@"
+    step_done
+
+    step "crypto interop: Python x3dh + doubleratchet"
+    bash crypto/interop/python/run.sh
+    step_done
+
+    step "crypto interop: libsignal sender keys (Node)"
+    bash crypto/interop/node/run.sh
+    step_done
+
+    step "crypto on wasm32 (wasm-bindgen-test under Node)"
+    bash crypto/wasm/test.sh
     step_done
 
     if [[ ${SKIP_SMOKE:-0} == 1 ]]; then

@@ -321,6 +321,9 @@ mod signature_serde {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use rand_core::OsRng;
 
     use super::*;

@@ -16,11 +16,15 @@
 //!    The initiator's first messages travel as [`prekey_message::PreKeyMessage`]s so the
 //!    responder can run its half of X3DH when one arrives.
 //! 4. Groups use [`sender_keys`]: each member encrypts once under its own chain and signs.
-//! 5. Users compare a [`safety_number`] out of band to detect a substituted identity key.
+//! 5. Users compare a [`safety_number`] out of band to detect a substituted identity key;
+//!    [`trust`] remembers each contact's key and warns when it changes.
 //! 6. Sessions and keys are stored with [`state`], versioned so old bytes stay readable.
+//! 7. Files in conversations are encrypted with [`attachment`] under a fresh key that travels
+//!    inside the message; the server stores only the ciphertext.
 //!
 //! # Layout
 //!
+//! - [`attachment`]: files of encrypted conversations (fresh key per file, MAC and digest).
 //! - [`error`]: the one error enum.
 //! - [`keys`]: X25519 keys, identity, prekeys, bundles, `Encode(PK)`.
 //! - [`xeddsa`]: signatures with X25519 keys (spec form and libsignal's sign-bit form).
@@ -32,7 +36,9 @@
 //! - [`sender_keys`]: group messages (libsignal's sender key construction).
 //! - [`safety_number`]: the 60-digit fingerprint of two identities.
 //! - [`state`]: versioned serialization of sessions and key material.
+//! - [`trust`]: trust on first use, verified contacts, and identity-key change warnings.
 
+pub mod attachment;
 pub mod error;
 pub mod kdf;
 pub mod keys;
@@ -42,6 +48,7 @@ pub mod ratchet;
 pub mod safety_number;
 pub mod sender_keys;
 pub mod state;
+pub mod trust;
 pub mod x3dh;
 pub mod xeddsa;
 

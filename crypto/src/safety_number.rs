@@ -62,6 +62,9 @@ pub fn safety_number(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use rand_core::OsRng;
 
     use super::*;

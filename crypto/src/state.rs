@@ -91,6 +91,9 @@ pub fn decode<T: Stored>(bytes: &[u8]) -> Result<T> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use rand_core::OsRng;
 
     use super::*;

@@ -157,6 +157,9 @@ fn verify_with_sign_bit(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use rand_core::OsRng;
 
     use super::*;

@@ -69,3 +69,44 @@ pub fn encode(bytes: &[u8]) -> String {
 pub fn decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     STANDARD.decode(text)
 }
+
+/// An optional base64 parameter that must decode to exactly `N` bytes (a fixed key or nonce).
+pub fn optional_array<const N: usize>(
+    params: &Value,
+    name: &str,
+) -> Result<Option<[u8; N]>, PeerError> {
+    optional_bytes(params, name)?
+        .map(|bytes| {
+            <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
+                PeerError::bad_request(format!("parameter {name:?} must be {N} bytes"))
+            })
+        })
+        .transpose()
+}
+
+/// A required object parameter.
+pub fn object<'a>(params: &'a Value, name: &str) -> Result<&'a Value, PeerError> {
+    params
+        .get(name)
+        .filter(|value| value.is_object())
+        .ok_or_else(|| PeerError::bad_request(format!("missing object parameter {name:?}")))
+}
+
+/// An optional array parameter; absent and `null` read as empty.
+pub fn optional_list<'a>(params: &'a Value, name: &str) -> Result<&'a [Value], PeerError> {
+    match params.get(name) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(PeerError::bad_request(format!(
+            "parameter {name:?} must be an array"
+        ))),
+    }
+}
+
+/// An optional unsigned 32-bit integer parameter.
+pub fn optional_u32(params: &Value, name: &str) -> Result<Option<u32>, PeerError> {
+    match params.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => u32_param(params, name).map(Some),
+    }
+}
