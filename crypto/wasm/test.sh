@@ -22,7 +22,10 @@ fail() {
     exit 1
 }
 
-command -v node >/dev/null || fail "node is required (wasm-bindgen-test-runner runs the tests in Node)"
+# shellcheck source=../../scripts/lib/common.sh
+source "$root/scripts/lib/common.sh"
+# wasm-bindgen-test-runner runs the tests in Node.
+need_cmd node nodejs
 
 rustup target add wasm32-unknown-unknown
 

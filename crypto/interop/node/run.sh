@@ -18,6 +18,13 @@ for arg in "$@"; do
   esac
 done
 
+# shellcheck source-path=SCRIPTDIR source=../../../scripts/lib/common.sh
+source "$root/scripts/lib/common.sh"
+need_cmd node nodejs
+need_cmd npm npm
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || die "node is $(node --version); @signalapp/libsignal-client needs Node 20 or newer"
+
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 
