@@ -7,8 +7,13 @@
 /// Everything that can go wrong in key agreement, ratcheting or decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
-    /// An encoded public key was not 33 bytes long or did not start with the 0x05 type byte.
-    #[error("public key must be 33 bytes: the 0x05 type byte followed by the 32-byte X25519 key")]
+    /// An encoded public key was not 33 bytes long, did not start with the 0x05 type byte, or
+    /// its key was not canonical (32 bytes little-endian below 2^255 − 19); also a
+    /// non-canonical key anywhere else (a ratchet header, a Diffie-Hellman input).
+    #[error(
+        "invalid public key: expected the 0x05 type byte and a canonical 32-byte X25519 key \
+         (little-endian, below 2^255 - 19)"
+    )]
     InvalidPublicKeyEncoding,
     /// A Diffie-Hellman output was all zero: the peer's public key has low order.
     #[error("Diffie-Hellman output is all zero: the public key has low order")]

@@ -3,6 +3,14 @@
 //! One Curve25519 key pair serves both Diffie-Hellman (X25519) and signatures (XEdDSA), so an
 //! identity key is an ordinary X25519 key. Public keys travel as `Encode(PK)` = `0x05 ‖ key`,
 //! the same type byte libsignal uses, so bundles are interoperable.
+//!
+//! A public key is *canonical* when its 32 bytes, read little-endian, are below
+//! p = 2^255 − 19 (so bit 255 is 0). RFC 7748 would mask bit 255 and reduce u ≥ p, which gives
+//! every key up to three more encodings with the same Diffie-Hellman result; this crate refuses
+//! those encodings instead ([`CryptoError::InvalidPublicKeyEncoding`]) in [`PublicKey::decode`]
+//! and again in [`PrivateKey::diffie_hellman`], so a key built with the unchecked
+//! [`PublicKey::from_bytes`] never reaches a Diffie-Hellman computation either. Every public
+//! key X25519 computes (`PrivateKey::public_key`) is canonical.
 
 use core::fmt;
 
@@ -47,9 +55,14 @@ impl PrivateKey {
         PublicKey(x25519_dalek::PublicKey::from(&self.0).to_bytes())
     }
 
-    /// X25519 with `their` key. An all-zero output means `their` has low order and is refused:
+    /// X25519 with `their` key. A non-canonical `their` (u ≥ p, bit 255 included) is refused
+    /// with [`CryptoError::InvalidPublicKeyEncoding`] before any computation. An all-zero output
+    /// means `their` has low order and is refused with [`CryptoError::LowOrderPublicKey`]:
     /// accepting it would let a peer force a known shared secret.
     pub fn diffie_hellman(&self, their: &PublicKey) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+        if !their.is_canonical() {
+            return Err(CryptoError::InvalidPublicKeyEncoding);
+        }
         let shared = self
             .0
             .diffie_hellman(&x25519_dalek::PublicKey::from(their.0));
@@ -84,10 +97,30 @@ impl<'de> Deserialize<'de> for PrivateKey {
 pub struct PublicKey([u8; KEY_LEN]);
 
 impl PublicKey {
-    /// Wraps 32 raw bytes. No validation happens here: low-order keys are caught when a
-    /// Diffie-Hellman output is computed, and XEdDSA verification checks its own input.
+    /// Wraps 32 raw bytes without checking them (for keys this process computed or stored).
+    /// Nothing is lost: [`PrivateKey::diffie_hellman`] refuses non-canonical and low-order keys,
+    /// and XEdDSA verification refuses non-canonical and small-order ones. Keys from the wire go
+    /// through [`PublicKey::decode`] or [`PublicKey::from_canonical_bytes`].
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         Self(bytes)
+    }
+
+    /// Wraps 32 raw bytes if they are canonical (little-endian u < p = 2^255 − 19), else
+    /// [`CryptoError::InvalidPublicKeyEncoding`]. Low order is not checked here; it shows as an
+    /// all-zero Diffie-Hellman output.
+    pub fn from_canonical_bytes(bytes: [u8; KEY_LEN]) -> Result<Self> {
+        let key = Self(bytes);
+        if key.is_canonical() {
+            Ok(key)
+        } else {
+            Err(CryptoError::InvalidPublicKeyEncoding)
+        }
+    }
+
+    /// Whether the key is canonical: its bytes, little-endian, are below p = 2^255 − 19 (which
+    /// implies bit 255 is 0).
+    pub fn is_canonical(&self) -> bool {
+        xeddsa::is_canonical_field_element(&self.0)
     }
 
     /// The raw 32 bytes.
@@ -103,12 +136,13 @@ impl PublicKey {
         out
     }
 
-    /// Parses `Encode(PK)`; the 0x05 prefix is required.
+    /// Parses `Encode(PK)`: exactly 33 bytes, the 0x05 prefix, then a canonical key (see
+    /// [`PublicKey::is_canonical`]); anything else is [`CryptoError::InvalidPublicKeyEncoding`].
     pub fn decode(encoded: &[u8]) -> Result<Self> {
         match encoded {
             [KEY_TYPE_DJB, rest @ ..] => <[u8; KEY_LEN]>::try_from(rest)
-                .map(Self)
-                .map_err(|_| CryptoError::InvalidPublicKeyEncoding),
+                .map_err(|_| CryptoError::InvalidPublicKeyEncoding)
+                .and_then(Self::from_canonical_bytes),
             _ => Err(CryptoError::InvalidPublicKeyEncoding),
         }
     }
@@ -373,8 +407,8 @@ mod tests {
     #[test]
     fn low_order_public_keys_are_refused() {
         let ours = PrivateKey::generate(&mut OsRng);
-        // u = 0 and u = 1 are points of order 4 and 1 (identity); p-1 has order 2; the last is
-        // a point of order 8 listed among the canonical low-order points.
+        // u = 0 is the point of order 2, u = 1 one of order 4 on the curve, u = p - 1 one of
+        // order 4 on the twist; the last is a point of order 8. All canonical.
         let mut order_eight = [0u8; 32];
         order_eight.copy_from_slice(&[
             0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
@@ -393,6 +427,113 @@ mod tests {
                 "{bad:02x?}"
             );
         }
+    }
+
+    /// p = 2^255 - 19, little-endian.
+    const P: [u8; 32] = {
+        let mut p = [0xff; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        p
+    };
+
+    fn encoded(raw: [u8; 32]) -> Vec<u8> {
+        let mut out = vec![KEY_TYPE_DJB];
+        out.extend_from_slice(&raw);
+        out
+    }
+
+    #[test]
+    fn non_canonical_public_keys_are_refused() {
+        let ours = PrivateKey::generate(&mut OsRng);
+        let real = *KeyPair::generate(&mut OsRng).public_key().as_bytes();
+        let mut p_plus_one = P;
+        p_plus_one[0] += 1;
+        let mut two_255_minus_one = [0xff; 32];
+        two_255_minus_one[31] = 0x7f;
+        let mut real_high = real;
+        real_high[31] |= 0x80;
+        let mut zero_high = [0u8; 32];
+        zero_high[31] = 0x80;
+        // u = p + 9 is the base point's other encoding (u = 9 works, see below).
+        let mut p_plus_nine = P;
+        p_plus_nine[0] += 9;
+        // Under RFC 7748, u = p and u = p + 1 reduce to the low-order 0 and 1, p + 9 to the base
+        // point, and bit 255 set on a key to that key; here they are refused as encodings,
+        // before any low-order check, on every path.
+        for bad in [
+            P,
+            p_plus_one,
+            p_plus_nine,
+            two_255_minus_one,
+            [0xff; 32],
+            real_high,
+            zero_high,
+        ] {
+            let key = PublicKey::from_bytes(bad);
+            assert!(!key.is_canonical(), "{bad:02x?}");
+            assert_eq!(
+                PublicKey::decode(&encoded(bad)),
+                Err(CryptoError::InvalidPublicKeyEncoding),
+                "{bad:02x?}"
+            );
+            assert_eq!(
+                PublicKey::from_canonical_bytes(bad),
+                Err(CryptoError::InvalidPublicKeyEncoding),
+                "{bad:02x?}"
+            );
+            assert_eq!(
+                ours.diffie_hellman(&key),
+                Err(CryptoError::InvalidPublicKeyEncoding),
+                "{bad:02x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn canonical_public_keys_are_accepted() {
+        let ours = KeyPair::generate(&mut OsRng);
+        let theirs = KeyPair::generate(&mut OsRng);
+        // Every computed public key is canonical and decodes to itself.
+        for _ in 0..64 {
+            let key = *KeyPair::generate(&mut OsRng).public_key();
+            assert!(key.is_canonical());
+            assert_eq!(PublicKey::decode(&key.encode()), Ok(key));
+        }
+        let real = *theirs.public_key();
+        assert_eq!(PublicKey::from_canonical_bytes(*real.as_bytes()), Ok(real));
+        assert_eq!(
+            *ours.private_key().diffie_hellman(&real).unwrap(),
+            *theirs
+                .private_key()
+                .diffie_hellman(ours.public_key())
+                .unwrap()
+        );
+        // p - 1 is the largest canonical u; u = -1 is a point of order 4 on the twist, so it
+        // decodes but its Diffie-Hellman output is all zero and refused.
+        let mut p_minus_one = P;
+        p_minus_one[0] -= 1;
+        let key = PublicKey::decode(&encoded(p_minus_one)).unwrap();
+        assert!(key.is_canonical());
+        assert_eq!(
+            ours.private_key().diffie_hellman(&key),
+            Err(CryptoError::LowOrderPublicKey)
+        );
+        // p - 2 is canonical and a curve point not of low order: decoded and used.
+        let mut p_minus_two = P;
+        p_minus_two[0] -= 2;
+        let key = PublicKey::decode(&encoded(p_minus_two)).unwrap();
+        assert!(ours.private_key().diffie_hellman(&key).is_ok());
+        // The base point, u = 9: X25519 with it is the public key.
+        let mut nine = [0u8; 32];
+        nine[0] = 9;
+        let key = PublicKey::decode(&encoded(nine)).unwrap();
+        assert_eq!(
+            *ours.private_key().diffie_hellman(&key).unwrap(),
+            *ours.public_key().as_bytes()
+        );
+        // Low-order canonical keys decode too; only the Diffie-Hellman output refuses them.
+        assert!(PublicKey::decode(&encoded([0; 32])).is_ok());
     }
 
     #[test]

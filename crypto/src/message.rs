@@ -56,19 +56,21 @@ impl Header {
         out
     }
 
-    /// Parses the 40-byte header.
-    pub fn decode(bytes: &[u8; HEADER_LEN]) -> Self {
+    /// Parses the 40-byte header. A non-canonical ratchet key (see
+    /// [`PublicKey::is_canonical`]) is [`CryptoError::InvalidPublicKeyEncoding`], so a tampered
+    /// key is refused before any Diffie-Hellman or MAC work.
+    pub fn decode(bytes: &[u8; HEADER_LEN]) -> Result<Self> {
         let mut key = [0u8; KEY_LEN];
         key.copy_from_slice(&bytes[..KEY_LEN]);
         let mut pn = [0u8; 4];
         pn.copy_from_slice(&bytes[KEY_LEN..KEY_LEN + 4]);
         let mut n = [0u8; 4];
         n.copy_from_slice(&bytes[KEY_LEN + 4..]);
-        Self {
-            ratchet_key: PublicKey::from_bytes(key),
+        Ok(Self {
+            ratchet_key: PublicKey::from_canonical_bytes(key)?,
             previous_chain_length: u32::from_be_bytes(pn),
             message_number: u32::from_be_bytes(n),
-        }
+        })
     }
 }
 
@@ -94,7 +96,8 @@ impl Message {
         out
     }
 
-    /// Parses wire bytes; checks the version and the shape, not the MAC.
+    /// Parses wire bytes; checks the version, the shape and that the ratchet key is canonical,
+    /// not the MAC.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (&version, rest) = bytes
             .split_first()
@@ -117,7 +120,7 @@ impl Message {
         let mac =
             <[u8; MAC_LEN]>::try_from(mac).map_err(|_| CryptoError::MalformedMessage("mac"))?;
         Ok(Self {
-            header: Header::decode(header),
+            header: Header::decode(header)?,
             ciphertext: ciphertext.to_vec(),
             mac,
         })
@@ -181,7 +184,7 @@ mod tests {
 
     fn header() -> Header {
         Header {
-            ratchet_key: PublicKey::from_bytes([0xab; 32]),
+            ratchet_key: PublicKey::from_bytes([0x4b; 32]),
             previous_chain_length: 0x0102_0304,
             message_number: 7,
         }
@@ -190,10 +193,44 @@ mod tests {
     #[test]
     fn header_layout_is_key_then_big_endian_counters() {
         let encoded = header().encode();
-        assert_eq!(&encoded[..32], &[0xab; 32]);
+        assert_eq!(&encoded[..32], &[0x4b; 32]);
         assert_eq!(&encoded[32..36], &[1, 2, 3, 4]);
         assert_eq!(&encoded[36..], &[0, 0, 0, 7]);
-        assert_eq!(Header::decode(&encoded), header());
+        assert_eq!(Header::decode(&encoded), Ok(header()));
+    }
+
+    #[test]
+    fn non_canonical_ratchet_key_is_refused_at_parse_time() {
+        let key = SecretKey::from_bytes([5; 32]);
+        let bytes = seal(&key, b"ad", header(), b"hi").unwrap().to_bytes();
+        // Bit 255 set, u = p, and u = 2^255 - 1: all refused before the MAC is looked at.
+        let mut p = [0xff; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        let mut high = [0x4b; 32];
+        high[31] |= 0x80;
+        for bad in [high, p, [0xff; 32]] {
+            let mut wire = bytes.clone();
+            wire[1..33].copy_from_slice(&bad);
+            assert_eq!(
+                Message::from_bytes(&wire),
+                Err(CryptoError::InvalidPublicKeyEncoding)
+            );
+            let mut encoded = header().encode();
+            encoded[..32].copy_from_slice(&bad);
+            assert_eq!(
+                Header::decode(&encoded),
+                Err(CryptoError::InvalidPublicKeyEncoding)
+            );
+        }
+        // p - 1 is canonical (it has low order, which the ratchet step refuses).
+        p[0] -= 1;
+        let mut wire = bytes;
+        wire[1..33].copy_from_slice(&p);
+        assert_eq!(
+            Message::from_bytes(&wire).unwrap().header.ratchet_key,
+            PublicKey::from_bytes(p)
+        );
     }
 
     #[test]

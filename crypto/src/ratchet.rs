@@ -154,7 +154,13 @@ impl Session {
     }
 
     /// Decrypts a message. On any error the session is exactly as it was before the call.
+    /// A non-canonical ratchet key (possible only in a `Message` built by hand:
+    /// [`Message::from_bytes`] refuses one) is [`CryptoError::InvalidPublicKeyEncoding`] before
+    /// any other check.
     pub fn decrypt(&mut self, message: &Message) -> Result<Vec<u8>> {
+        if !message.header.ratchet_key.is_canonical() {
+            return Err(CryptoError::InvalidPublicKeyEncoding);
+        }
         let mut candidate = self.clone();
         let mut plaintext = candidate.decrypt_in_place(message)?;
         *self = candidate;

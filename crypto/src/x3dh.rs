@@ -58,6 +58,20 @@ pub fn initiate(
     bundle: &PreKeyBundle,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<Initiation> {
+    // Keys parsed with `PublicKey::decode` are canonical already; a bundle built from raw bytes
+    // is held to the same rule, before the signature check, so the error names the problem.
+    let one_time = bundle.one_time_prekey.map(|(_, key)| key);
+    if [
+        Some(bundle.identity_key),
+        Some(bundle.signed_prekey),
+        one_time,
+    ]
+    .iter()
+    .flatten()
+    .any(|key| !key.is_canonical())
+    {
+        return Err(CryptoError::InvalidPublicKeyEncoding);
+    }
     // Without this check a malicious server could hand out its own prekey and read the session.
     if !xeddsa::verify(
         &bundle.identity_key,

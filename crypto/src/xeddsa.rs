@@ -31,7 +31,7 @@ const FIELD_PRIME: [u8; 32] = [
 const SIGN_BIT: u8 = 0x80;
 
 /// Whether a little-endian 256-bit integer is below p, i.e. a canonical field element.
-fn is_canonical_field_element(bytes: &[u8; 32]) -> bool {
+pub(crate) fn is_canonical_field_element(bytes: &[u8; 32]) -> bool {
     // Compare from the most significant byte; public data, so early exit is fine.
     for (byte, prime) in bytes.iter().rev().zip(FIELD_PRIME.iter().rev()) {
         if byte != prime {

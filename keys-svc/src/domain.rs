@@ -22,14 +22,14 @@ impl PublicKey {
     pub fn parse(field: &str, value: &str) -> Result<Self, ApiError> {
         let invalid = || {
             ApiError::invalid_request(format!(
-                "{field} must be standard base64 of 33 bytes: 0x05 then a 32-byte X25519 key"
+                "{field} must be standard base64 of 33 bytes: 0x05 then a canonical 32-byte \
+                 X25519 key (little-endian, below 2^255 - 19)"
             ))
         };
         let bytes = STANDARD.decode(value).map_err(|_| invalid())?;
         let encoded: [u8; 33] = bytes.try_into().map_err(|_| invalid())?;
-        if encoded[0] != DJB_TYPE {
-            return Err(invalid());
-        }
+        // The same rule clients apply (chatalot-crypto): a key they would refuse is not stored.
+        chatalot_crypto::keys::PublicKey::decode(&encoded).map_err(|_| invalid())?;
         Ok(Self(encoded))
     }
 
@@ -147,6 +147,13 @@ mod tests {
         assert!(PublicKey::parse("k", &key_b64(5, 32)).is_err());
         assert!(PublicKey::parse("k", &key_b64(5, 34)).is_err());
         assert!(PublicKey::parse("k", &key_b64(6, 33)).is_err());
+        let mut high_bit = [7u8; 33];
+        high_bit[0] = 5;
+        high_bit[32] = 0x87;
+        assert!(
+            PublicKey::parse("k", &STANDARD.encode(high_bit)).is_err(),
+            "non-canonical keys (bit 255 set) are refused"
+        );
         assert!(PublicKey::parse("k", "not base64!").is_err());
         let key = PublicKey::parse("k", &key_b64(5, 33)).map_err(|e| e.message);
         assert_eq!(key.map(|k| k.key()), Ok([7u8; 32]));

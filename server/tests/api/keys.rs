@@ -460,7 +460,16 @@ async fn bad_key_material_is_a_clean_400() {
     let keys = DeviceKeys::generate();
     let mut wrong_type = keys.identity.public;
     wrong_type[0] = 6;
+    // Bit 255 set: the same X25519 key to RFC 7748, but not canonical, so clients refuse it.
+    let mut non_canonical = keys.identity.public;
+    non_canonical[32] |= 0x80;
     let cases: Vec<(&str, Spoil)> = vec![
+        (
+            "non-canonical one-time prekey",
+            Box::new(move |b| {
+                b["one_time_prekeys"][0]["public_key"] = json!(STANDARD.encode(non_canonical))
+            }),
+        ),
         (
             "identity key type byte",
             Box::new(move |b| b["identity_key"] = json!(STANDARD.encode(wrong_type))),
