@@ -10,7 +10,7 @@ pub(crate) fn to_base64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
-fn from_base64(text: &str, what: &str) -> Result<Vec<u8>, Error> {
+pub(crate) fn from_base64(text: &str, what: &str) -> Result<Vec<u8>, Error> {
     STANDARD
         .decode(text)
         .map_err(|error| Error::new("invalid_base64", format!("{what}: {error}")))

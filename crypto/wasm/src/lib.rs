@@ -11,18 +11,22 @@
 //! - [`session`]: start a session from a bundle, encrypt, decrypt, accept a first message.
 //! - [`group`]: sender keys for group messages.
 //! - [`safety`]: safety numbers.
+//! - [`trust`]: trust on first use and identity-change warnings.
+//! - [`attachment`]: files encrypted before upload.
 //! - [`error`]: failures, thrown to JavaScript as `Error`s with a stable `code`.
 //!
 //! Public keys travel as standard base64 of `Encode(PK)` (33 bytes), signatures as base64 of
 //! 64 bytes, as the keys API takes them. Every export is also an ordinary Rust function
 //! returning `Result<_, Error>`, so the crate builds and is tested natively too.
 
+pub mod attachment;
 pub mod error;
 pub mod group;
 pub mod identity;
 pub mod prekeys;
 pub mod safety;
 pub mod session;
+pub mod trust;
 
 mod encoding;
 
