@@ -21,8 +21,10 @@
 //! requests finish, for at most `gateway.drain_timeout_ms`.
 
 pub mod attachments;
+pub mod calls;
 pub mod error;
 pub mod extract;
+pub mod presence;
 pub mod revocations;
 pub mod routes;
 pub mod state;
@@ -77,6 +79,9 @@ impl Gateway {
             draining,
             sockets: TaskTracker::new(),
             attachments: attachments::Attachments::open(&config.attachments)?,
+            instance_id: uuid::Uuid::new_v4(),
+            presence: presence::PresenceTracker::default(),
+            calls: calls::CallRelay::default(),
         });
         let revocations =
             revocations::watch(app.clone(), nats, subjects.sessions_revoked()).await?;

@@ -28,6 +28,12 @@ pub struct Inner {
     pub sockets: TaskTracker,
     /// The attachment store and limits.
     pub attachments: crate::attachments::Attachments,
+    /// This gateway process, for the records it keeps in Redis (presence, call participants).
+    pub instance_id: uuid::Uuid,
+    /// This gateway's connections in Redis, and presence changes published to others.
+    pub presence: crate::presence::PresenceTracker,
+    /// Call commands forwarded to signal-svc.
+    pub calls: crate::calls::CallRelay,
 }
 
 impl std::ops::Deref for AppState {

@@ -28,6 +28,8 @@ pub struct Config {
     pub jwt: JwtConfig,
     pub auth: AuthConfig,
     pub attachments: AttachmentsConfig,
+    pub presence: PresenceConfig,
+    pub calls: CallsConfig,
 }
 
 /// How to reach NATS and which part of its subject space this deployment uses.
@@ -305,6 +307,39 @@ impl Default for AttachmentsConfig {
             max_bytes: 100 * 1024 * 1024,
             orphan_grace_secs: 24 * 3600,
             sweep_interval_secs: 600,
+        }
+    }
+}
+
+/// Presence in Redis (see `docs/presence.md`). PLACEHOLDER: completed by the presence work.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PresenceConfig {
+    /// A gateway that has not refreshed its liveness for this long is dead: its connections
+    /// stop counting and its users go offline (unless connected elsewhere).
+    pub gateway_ttl_secs: u64,
+}
+
+impl Default for PresenceConfig {
+    fn default() -> Self {
+        Self {
+            gateway_ttl_secs: 30,
+        }
+    }
+}
+
+/// Calls: limits and ICE servers (see `docs/calls.md`). PLACEHOLDER: completed by the calls work.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsConfig {
+    /// Most participants in one call (a WebRTC mesh; at most 25).
+    pub max_participants: u32,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        Self {
+            max_participants: 25,
         }
     }
 }

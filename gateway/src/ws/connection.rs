@@ -74,28 +74,36 @@ pub async fn serve(app: AppState, socket: WebSocket) {
     if app.revoked.is_revoked(caller.session_id) {
         registration.kick.kick(SESSION_REVOKED);
     }
+    let presences = app.presence.snapshot(caller, &views).await;
+    let connection_id = registration.connection_id;
     let ready = ServerFrame::Ready {
         user_id: caller.user_id,
         session_id: caller.session_id,
-        communities: views,
+        communities: views.clone(),
         read_states,
+        presences,
     };
 
     let reason = match begin(&app, &mut sink, &ready, caller, resume).await {
         Ok(mut high_water) => {
-            serve_events(
+            app.presence.connected(caller, connection_id, &views).await;
+            drop(views);
+            let reason = serve_events(
                 &app,
+                caller,
                 &mut sink,
                 &mut stream,
                 &mut registration,
                 &mut high_water,
             )
-            .await
+            .await;
+            app.presence.disconnected(caller, connection_id).await;
+            app.calls.connection_closed(caller, connection_id).await;
+            reason
         }
         Err(reason) => reason,
     };
-    app.hub
-        .unregister(caller.user_id, registration.connection_id);
+    app.hub.unregister(caller.user_id, connection_id);
     if let Some(reason) = reason {
         close_with(&mut sink, reason).await;
     }
@@ -144,6 +152,7 @@ async fn begin(
 /// deadline. Returns why the gateway ends it (`None` when the client left).
 async fn serve_events(
     app: &AppState,
+    caller: Caller,
     sink: &mut Sink,
     stream: &mut SplitStream<WebSocket>,
     registration: &mut Registration,
@@ -172,6 +181,20 @@ async fn serve_events(
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
                         Ok(ClientFrame::Heartbeat) => {
                             if send(sink, &ServerFrame::HeartbeatAck).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Ok(ClientFrame::Activity(activity)) => {
+                            app.presence
+                                .activity(caller, registration.connection_id, activity.idle)
+                                .await;
+                        }
+                        Ok(ClientFrame::Call(command)) => {
+                            let reply = app
+                                .calls
+                                .command(caller, registration.connection_id, command)
+                                .await;
+                            if send(sink, &ServerFrame::Reply(reply)).await.is_err() {
                                 break None;
                             }
                         }

@@ -490,8 +490,10 @@ async fn unlinked_uploads_are_swept_after_the_grace_period() {
 
 #[tokio::test]
 async fn a_linked_attachment_follows_its_channel() {
+    // The grace must outlast uploading and linking on a loaded machine (a 1 s grace once swept
+    // an upload before its message was sent).
     let app = spawn_app_with(|config| {
-        config.attachments.orphan_grace_secs = 1;
+        config.attachments.orphan_grace_secs = 5;
         config.attachments.sweep_interval_secs = 1;
     })
     .await;
@@ -556,7 +558,7 @@ async fn a_linked_attachment_follows_its_channel() {
     assert_eq!(owner_sees.status, 200);
 
     // The sweeper takes the unused upload and leaves the linked ones.
-    let swept = eventually(Duration::from_secs(10), || async {
+    let swept = eventually(Duration::from_secs(30), || async {
         download(&app, &owner.access_token, &unused, &[])
             .await
             .status
@@ -579,7 +581,7 @@ async fn a_linked_attachment_follows_its_channel() {
     .await;
     let released = download(&app, &carol.access_token, &public, &[]).await;
     assert_eq!(released.status, 404);
-    let swept = eventually(Duration::from_secs(10), || async {
+    let swept = eventually(Duration::from_secs(30), || async {
         files_under(&store_dir(&app)).len() == 1
     })
     .await;

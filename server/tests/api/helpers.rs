@@ -174,6 +174,8 @@ pub struct TestApp {
     pub message: Running,
     #[expect(dead_code, reason = "held so keys-svc runs as long as the app")]
     pub keys: Running,
+    #[expect(dead_code, reason = "held so signal-svc runs as long as the app")]
+    pub signal: Running,
     pub gateway: GatewayHandle,
     pub http: reqwest::Client,
 }
@@ -189,6 +191,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let community = env.start_community().await;
     let message = env.start_message().await;
     let keys = start_keys(&env.config).await;
+    let signal = start_signal(&env.config).await;
     let gateway = env.start_gateway().await;
     TestApp {
         env,
@@ -196,6 +199,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         community,
         message,
         keys,
+        signal,
         gateway,
         http: http_client(),
     }
@@ -556,5 +560,12 @@ pub async fn start_keys(config: &Config) -> Running {
     let service = chatalot_keys::KeysService::build(config, &Readiness::default())
         .await
         .expect("build keys-svc");
+    run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
+}
+
+pub async fn start_signal(config: &Config) -> Running {
+    let service = chatalot_signal::SignalService::build(config, &Readiness::default())
+        .await
+        .expect("build signal-svc");
     run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
 }

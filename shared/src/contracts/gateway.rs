@@ -5,7 +5,12 @@
 //! receives `event` frames. Every frame is a JSON text message with an `op` tag.
 
 use crate::{
-    contracts::{community::CommunityView, messages::ChannelReadState},
+    contracts::{
+        calls::{CallCommand, CommandReply},
+        community::CommunityView,
+        messages::ChannelReadState,
+        presence::{Activity, Presence},
+    },
     error::ApiError,
 };
 use serde::{Deserialize, Serialize};
@@ -22,6 +27,10 @@ use uuid::Uuid;
 pub enum ClientFrame {
     Identify(Identify),
     Heartbeat,
+    /// This connection's user is idle or active again (presence).
+    Activity(Activity),
+    /// A call command (join, leave, state, signaling); answered by `reply`.
+    Call(CallCommand),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,11 +72,15 @@ pub enum ServerFrame {
         communities: Vec<CommunityView>,
         /// Unread and mention counts of every visible text channel.
         read_states: Vec<ChannelReadState>,
+        /// Presence of the people the client can see (see `docs/presence.md` for the bound).
+        presences: Vec<Presence>,
     },
     HeartbeatAck,
     /// The replay after `identify { resume }` is complete; live events follow.
     Resumed,
     Error(ApiError),
+    /// The answer to a client command that carries a `ref`.
+    Reply(CommandReply),
 }
 
 /// WebSocket close codes used by gateways. Clients reconnect on all but the authentication ones.

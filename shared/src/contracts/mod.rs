@@ -4,12 +4,14 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod calls;
 pub mod community;
 pub mod conversations;
 pub mod gateway;
 pub mod keys;
 pub mod messages;
 pub mod permissions;
+pub mod presence;
 
 use crate::subjects::Service;
 use serde::{Serialize, de::DeserializeOwned};
