@@ -566,7 +566,12 @@ async fn a_linked_attachment_follows_its_channel() {
     })
     .await;
     assert!(swept, "the unused upload is still there");
-    assert_eq!(files_under(&store_dir(&app)).len(), 2);
+    // The sweeper forgets the upload, then deletes its bytes: wait for both.
+    let deleted = eventually(Duration::from_secs(30), || async {
+        files_under(&store_dir(&app)).len() == 2
+    })
+    .await;
+    assert!(deleted, "the unused upload's bytes are still stored");
     let still = download(&app, &carol.access_token, &public, &[]).await;
     assert_eq!(still.status, 200);
 
