@@ -12,7 +12,8 @@
 //!   serves every operation until shutdown.
 //! - `handlers/`: one function per operation, by area: `accounts` (register, login, profile,
 //!   password), `sessions` (refresh, logout, session list), `instance` (settings, registration
-//!   invites), `admin` (users, roles, audit log); `caller` checks the caller against the database.
+//!   invites), `admin` (users, roles, audit log), `presence` (the status a user chose);
+//!   `caller` checks the caller against the database.
 //! - `domain/`: validated input types (`Username`, `Password`, `Email`, ...) with their rules
 //!   and unit tests; `common-passwords.txt` is the bundled list of refused passwords.
 //! - `repository/`: SQL, one module per table group, taking a connection or transaction.

@@ -9,6 +9,9 @@
 //! - [`routes`]: the REST API under `/api/v1` and its OpenAPI document.
 //! - [`attachments`]: file uploads and downloads through the object store, and the orphan sweeper.
 //! - [`ws`]: the `/ws` endpoint, the per-connection loop and the per-user event fan-out.
+//! - [`presence`]: this gateway's connections in Redis, its liveness, presence changes.
+//! - [`calls`]: call commands from WebSockets, rate limited per connection and forwarded to
+//!   signal-svc with the connection they came on.
 //! - [`tokens`]: access token verification and the revoked-session set.
 //! - [`revocations`]: applies session revocations from NATS (closes sockets within a second).
 //! - [`extract`]: request extractors that turn bad input into stable error codes.
@@ -70,6 +73,15 @@ impl Gateway {
             let accepting = !not_draining.is_cancelled();
             async move { accepting }
         });
+        let instance_id = uuid::Uuid::new_v4();
+        let presence = presence::PresenceTracker::connect(
+            config,
+            instance_id,
+            rpc.clone(),
+            nats.clone(),
+            subjects.clone(),
+        )
+        .await;
         let app = AppState::new(Inner {
             config: config.gateway.clone(),
             rpc,
@@ -79,9 +91,9 @@ impl Gateway {
             draining,
             sockets: TaskTracker::new(),
             attachments: attachments::Attachments::open(&config.attachments)?,
-            instance_id: uuid::Uuid::new_v4(),
-            presence: presence::PresenceTracker::default(),
-            calls: calls::CallRelay::default(),
+            instance_id,
+            presence,
+            calls: calls::CallRelay::new(&nats, &subjects, instance_id, config),
         });
         let revocations =
             revocations::watch(app.clone(), nats, subjects.sessions_revoked()).await?;
@@ -122,6 +134,11 @@ impl Gateway {
             shutdown.clone(),
         );
 
+        // Presence: liveness refresh and sweeps; stopped after the sockets drained, so the last
+        // disconnections are published before this gateway's liveness key is deleted.
+        let presence_stop = CancellationToken::new();
+        let presence = presence::liveness::spawn(app.presence.clone(), presence_stop.clone());
+
         let draining = app.draining.clone();
         let stop = shutdown.clone();
         let serve = axum::serve(
@@ -150,6 +167,8 @@ impl Gateway {
                 }
             }
         }
+        presence_stop.cancel();
+        let _ = presence.await;
         self.revocations.abort();
         let _ = sweeper.await; // attachments: stops at shutdown, mid-sweep included
         tracing::info!("gateway stopped");

@@ -1,11 +1,30 @@
-//! The `chatalot` binary: every service and a gateway in one process. See the library docs.
+//! The `chatalot` binary: every service and a gateway in one process, or one of them when named
+//! by the first argument (`chatalot gateway`). See the library docs.
 
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    chatalot_shared::process::run("chatalot", |config, readiness, shutdown| async move {
-        chatalot::run_all(&config, &readiness, shutdown).await
-    })
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .first()
+        .is_some_and(|a| a == "-h" || a == "--help" || a == "help")
+    {
+        println!("{}", chatalot::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let role = match chatalot::Role::from_args(args.into_iter()) {
+        Ok(role) => role,
+        Err(message) => {
+            eprintln!("chatalot: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    chatalot_shared::process::run(
+        role.process_name(),
+        move |config, readiness, shutdown| async move {
+            chatalot::run(role, &config, &readiness, shutdown).await
+        },
+    )
     .await
 }

@@ -311,36 +311,200 @@ impl Default for AttachmentsConfig {
     }
 }
 
-/// Presence in Redis (see `docs/presence.md`). PLACEHOLDER: completed by the presence work.
+/// Presence in Redis (see `docs/presence.md`): gateway liveness, the sweep of dead gateways and
+/// the bound of the ready snapshot.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PresenceConfig {
     /// A gateway that has not refreshed its liveness for this long is dead: its connections
-    /// stop counting and its users go offline (unless connected elsewhere).
+    /// stop counting and its users go offline (unless connected elsewhere). Gateways refresh
+    /// every third of it.
     pub gateway_ttl_secs: u64,
+    /// How often each gateway looks for dead gateways and expired custom statuses. A dead
+    /// gateway's users are offline at most `gateway_ttl_secs` plus this after it died.
+    pub sweep_interval_ms: u64,
+    /// The ready snapshot considers at most this many members of each community (the first by
+    /// user id); changes of the others still arrive live.
+    pub snapshot_members_per_community: u32,
+    /// The ready snapshot considers at most this many people in all.
+    pub snapshot_max_users: u32,
+    /// Longest wait for one presence command to Redis; past it presence degrades (and is
+    /// retried), messaging goes on.
+    pub redis_timeout_ms: u64,
 }
 
 impl Default for PresenceConfig {
     fn default() -> Self {
         Self {
             gateway_ttl_secs: 30,
+            sweep_interval_ms: 5_000,
+            snapshot_members_per_community: 1_000,
+            snapshot_max_users: 5_000,
+            redis_timeout_ms: 1_000,
         }
     }
 }
 
-/// Calls: limits and ICE servers (see `docs/calls.md`). PLACEHOLDER: completed by the calls work.
+impl PresenceConfig {
+    /// The longest a dead gateway's users may stay online (before the fan-out), whatever the
+    /// configuration: `gateway_ttl_secs` plus `sweep_interval_ms` must stay within it.
+    pub const MAX_OFFLINE_BOUND: Duration = Duration::from_secs(55);
+
+    pub fn gateway_ttl(&self) -> Duration {
+        Duration::from_secs(self.gateway_ttl_secs)
+    }
+
+    /// How often a gateway refreshes its liveness: a third of the TTL, so two refreshes in a
+    /// row may fail before it counts as dead.
+    pub fn refresh_interval(&self) -> Duration {
+        self.gateway_ttl() / 3
+    }
+
+    pub fn sweep_interval(&self) -> Duration {
+        Duration::from_millis(self.sweep_interval_ms)
+    }
+
+    pub fn redis_timeout(&self) -> Duration {
+        Duration::from_millis(self.redis_timeout_ms)
+    }
+
+    /// How long after a gateway dies its users are offline at the latest (before the fan-out).
+    pub fn offline_bound(&self) -> Duration {
+        self.gateway_ttl() + self.sweep_interval()
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |msg: &str| Err(ConfigError(msg.to_string()));
+        if self.gateway_ttl_secs < 3 {
+            return fail("presence.gateway_ttl_secs must be at least 3");
+        }
+        if self.sweep_interval_ms < 100 {
+            return fail("presence.sweep_interval_ms must be at least 100");
+        }
+        if self.offline_bound() > Self::MAX_OFFLINE_BOUND {
+            return fail(
+                "presence.gateway_ttl_secs plus presence.sweep_interval_ms must stay within 55 \
+                 seconds, so that a dead gateway's users go offline within a minute",
+            );
+        }
+        if self.snapshot_max_users > 50_000 {
+            return fail("presence.snapshot_max_users must be at most 50000");
+        }
+        if self.redis_timeout_ms < 50 {
+            return fail("presence.redis_timeout_ms must be at least 50");
+        }
+        Ok(())
+    }
+}
+
+/// Calls: limits, the disconnect grace period and ICE servers (see `docs/calls.md`). signal-svc
+/// uses every field but the command rate limits, which gateways apply per connection.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallsConfig {
-    /// Most participants in one call (a WebRTC mesh; at most 25).
+    /// Most participants in one call (a WebRTC mesh: 1 to 25). A voice channel's `voice_cap`
+    /// lowers it for that channel.
     pub max_participants: u32,
+    /// How long a participant whose connection dropped (or whose gateway died) stays in the call,
+    /// shown as disconnected, so that a reconnecting client can join again seamlessly.
+    pub disconnect_grace_ms: u64,
+    /// How often signal-svc removes participants past the grace period (one replica per round).
+    pub sweep_interval_ms: u64,
+    /// Call commands (join, leave, state, signals) one WebSocket connection may send per second
+    /// on average ...
+    pub command_rate_per_sec: u32,
+    /// ... and in a burst (an ICE restart towards every peer of a full call, say).
+    pub command_burst: u32,
+    /// STUN server URLs handed to clients, e.g. `stun:turn.example.com:3478`.
+    pub stun_urls: Vec<String>,
+    /// TURN server URLs handed to clients with credentials, e.g.
+    /// `turn:turn.example.com:3478?transport=udp`, `turns:turn.example.com:5349`.
+    pub turn_urls: Vec<String>,
+    /// coturn's `static-auth-secret`: TURN credentials are derived from it (`use-auth-secret`).
+    pub turn_secret: Secret,
+    /// How long TURN credentials stay valid (longer than the longest expected call: the TURN
+    /// server checks them on every allocation refresh).
+    pub turn_credential_ttl_secs: u64,
+    /// Backstop expiry of call state in Redis; refreshed while the call lives, so only state
+    /// nobody tends any more (every signal-svc stopped) expires.
+    pub state_ttl_secs: u64,
 }
 
 impl Default for CallsConfig {
     fn default() -> Self {
         Self {
             max_participants: 25,
+            disconnect_grace_ms: 20_000,
+            sweep_interval_ms: 2_000,
+            command_rate_per_sec: 50,
+            command_burst: 400,
+            stun_urls: Vec::new(),
+            turn_urls: Vec::new(),
+            turn_secret: Secret::default(),
+            turn_credential_ttl_secs: 86_400,
+            state_ttl_secs: 86_400,
         }
+    }
+}
+
+impl CallsConfig {
+    pub fn disconnect_grace(&self) -> Duration {
+        Duration::from_millis(self.disconnect_grace_ms)
+    }
+
+    pub fn sweep_interval(&self) -> Duration {
+        Duration::from_millis(self.sweep_interval_ms)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |msg: String| Err(ConfigError(msg));
+        if !(1..=25).contains(&self.max_participants) {
+            return fail(
+                "calls.max_participants must be 1 to 25 (every participant sends to every other \
+                 one; a mesh does not hold more)"
+                    .into(),
+            );
+        }
+        if self.sweep_interval_ms == 0 {
+            return fail("calls.sweep_interval_ms must be above 0".into());
+        }
+        if self.command_rate_per_sec == 0 || self.command_burst == 0 {
+            return fail(
+                "calls.command_rate_per_sec and calls.command_burst must be above 0".into(),
+            );
+        }
+        for url in &self.stun_urls {
+            if !(url.starts_with("stun:") || url.starts_with("stuns:")) {
+                return fail(format!(
+                    "calls.stun_urls: {url:?} must start with stun: or stuns:"
+                ));
+            }
+        }
+        for url in &self.turn_urls {
+            if !(url.starts_with("turn:") || url.starts_with("turns:")) {
+                return fail(format!(
+                    "calls.turn_urls: {url:?} must start with turn: or turns:"
+                ));
+            }
+        }
+        if !self.turn_urls.is_empty() && self.turn_secret.is_empty() {
+            return fail(
+                "calls.turn_secret must be set when calls.turn_urls is (the same value as \
+                 coturn's static-auth-secret)"
+                    .into(),
+            );
+        }
+        if !(60..=7 * 86_400).contains(&self.turn_credential_ttl_secs) {
+            return fail("calls.turn_credential_ttl_secs must be 60 to 604800 (7 days)".into());
+        }
+        let grace_secs = self.disconnect_grace_ms.div_ceil(1000);
+        if self.state_ttl_secs < 60 || self.state_ttl_secs <= grace_secs {
+            return fail(
+                "calls.state_ttl_secs must be at least 60 and longer than calls.disconnect_grace_ms"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -411,6 +575,8 @@ impl Config {
             );
         }
         self.attachments.validate()?;
+        self.presence.validate()?;
+        self.calls.validate()?;
         Ok(())
     }
 }
@@ -544,10 +710,67 @@ mod tests {
     }
 
     #[test]
+    fn calls_settings_are_checked() {
+        let config = env_with(&[
+            (
+                "CHATALOT_CALLS__STUN_URLS",
+                r#"["stun:turn.example.com:3478"]"#,
+            ),
+            (
+                "CHATALOT_CALLS__TURN_URLS",
+                r#"["turn:turn.example.com:3478?transport=udp"]"#,
+            ),
+            ("CHATALOT_CALLS__TURN_SECRET", "s3cret"),
+        ])
+        .map_err(|e| e.to_string());
+        let urls = config
+            .as_ref()
+            .map(|c| (c.calls.stun_urls.len(), c.calls.turn_urls.len()));
+        assert_eq!(urls, Ok((1, 1)));
+        for vars in [
+            vec![("CHATALOT_CALLS__MAX_PARTICIPANTS", "26")],
+            vec![("CHATALOT_CALLS__MAX_PARTICIPANTS", "0")],
+            vec![("CHATALOT_CALLS__TURN_URLS", r#"["turn:example.com"]"#)],
+            vec![("CHATALOT_CALLS__STUN_URLS", r#"["http://example.com"]"#)],
+            vec![("CHATALOT_CALLS__TURN_CREDENTIAL_TTL_SECS", "5")],
+            vec![("CHATALOT_CALLS__SWEEP_INTERVAL_MS", "0")],
+            vec![("CHATALOT_CALLS__COMMAND_BURST", "0")],
+        ] {
+            let err = env_with(&vars).err().map(|e| e.to_string());
+            assert!(err.unwrap_or_default().contains("calls."), "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn presence_bounds_are_checked() {
+        let bound = Config::default().presence.offline_bound();
+        assert!(bound < Duration::from_secs(60), "{bound:?}");
+        for (key, value) in [
+            ("CHATALOT_PRESENCE__GATEWAY_TTL_SECS", "2"),
+            ("CHATALOT_PRESENCE__GATEWAY_TTL_SECS", "55"),
+            ("CHATALOT_PRESENCE__SWEEP_INTERVAL_MS", "50"),
+            ("CHATALOT_PRESENCE__SNAPSHOT_MAX_USERS", "100000"),
+            ("CHATALOT_PRESENCE__REDIS_TIMEOUT_MS", "0"),
+        ] {
+            let err = env_with(&[(key, value)]).err().map(|e| e.to_string());
+            assert!(
+                err.unwrap_or_default().contains("presence."),
+                "{key}={value}"
+            );
+        }
+        let refresh = env_with(&[("CHATALOT_PRESENCE__GATEWAY_TTL_SECS", "3")])
+            .map(|c| c.presence.refresh_interval())
+            .map_err(|e| e.to_string());
+        assert_eq!(refresh, Ok(Duration::from_secs(1)));
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let mut config = Config::default();
         config.attachments.s3_secret_access_key = Secret::new("s3-secret-value");
+        config.calls.turn_secret = Secret::new("turn-secret-value");
         let printed = format!("{config:?}");
+        assert!(!printed.contains("turn-secret-value"), "{printed}");
         assert!(!printed.contains("postgres://"), "{printed}");
         assert!(!printed.contains("s3-secret-value"), "{printed}");
     }

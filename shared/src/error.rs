@@ -69,6 +69,9 @@ pub enum ErrorCode {
     PlaintextNotAllowed,
     /// A signed prekey's signature does not verify with the device's identity key.
     InvalidSignature,
+    /// The call already has as many participants as it may (`calls.max_participants`, or the
+    /// voice channel's `voice_cap`).
+    CallFull,
     /// The owning service did not answer in time or is not running.
     ServiceUnavailable,
     /// Something unexpected failed on the server.
@@ -88,7 +91,7 @@ impl ErrorCode {
             Forbidden | AccountDisabled | RegistrationClosed => 403,
             NotFound | RouteNotFound => 404,
             MethodNotAllowed => 405,
-            UsernameTaken => 409,
+            UsernameTaken | CallFull => 409,
             InvalidExpiry | InvalidSignature => 422,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -131,6 +134,7 @@ impl ErrorCode {
             RateLimited => "rate_limited",
             PlaintextNotAllowed => "plaintext_not_allowed",
             InvalidSignature => "invalid_signature",
+            CallFull => "call_full",
             ServiceUnavailable => "service_unavailable",
             Internal => "internal",
         }

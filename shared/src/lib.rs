@@ -15,6 +15,7 @@
 //! - [`invites`]: invite codes and their limits (registration and community invites).
 //! - [`db`]: the PostgreSQL pool and per-service migrations under an advisory lock.
 //! - [`cache`]: the Redis connection and key prefixing.
+//! - [`liveness`]: the Redis key by which a gateway says it is alive (presence, calls).
 //! - [`process`]: connecting the infrastructure, the admin port, shutdown on SIGTERM.
 //! - [`runtime`]: the connections a service replica opens at start-up.
 
@@ -25,6 +26,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod invites;
+pub mod liveness;
 pub mod process;
 pub mod rpc;
 pub mod runtime;

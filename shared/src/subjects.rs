@@ -89,6 +89,12 @@ impl Subjects {
         format!("{}.evt.community.{community_id}.{event}", self.namespace)
     }
 
+    /// One kind of event of every community (signal-svc following membership and permission
+    /// changes for the calls it holds).
+    pub fn every_community_event(&self, event: &str) -> String {
+        format!("{}.evt.community.*.{event}", self.namespace)
+    }
+
     /// Every event of one community (what a gateway subscribes to while one of its users is a
     /// member).
     pub fn community_events(&self, community_id: Uuid) -> String {
@@ -121,5 +127,9 @@ mod tests {
             format!("t1.evt.community.{user}.>")
         );
         assert_eq!(subjects.sessions_revoked(), "t1.evt.sessions.revoked");
+        assert_eq!(
+            subjects.every_community_event("member_removed"),
+            "t1.evt.community.*.member_removed"
+        );
     }
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod instance;
+mod presence;
 mod sessions;
 
 use crate::state::AppState;
@@ -34,4 +35,7 @@ pub fn router(state: AppState) -> RpcRouter<AppState> {
         .route(admin::set_user_role)
         .route(admin::query_audit_log)
         .route(accounts::lookup_users)
+        .route(presence::get_presence_settings)
+        .route(presence::set_presence_settings)
+        .route(presence::presence_settings_of)
 }

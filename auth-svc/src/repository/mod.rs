@@ -7,6 +7,7 @@ pub mod audit;
 pub mod enums;
 pub mod instance;
 pub mod invites;
+pub mod presence;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod users;

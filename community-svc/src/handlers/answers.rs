@@ -2,6 +2,7 @@
 //! request (a service asks about someone else), so the caller headers are not used; only
 //! gateways and services can reach NATS (see docs/architecture.md, "Trust").
 
+use super::standing::{Access, Actor};
 use crate::{
     repository::{channels, members, overwrites, roles, snapshots},
     state::AppState,
@@ -9,8 +10,12 @@ use crate::{
 };
 use chatalot_shared::{
     ApiError,
-    contracts::community::{
-        ChannelAccess, ChannelAccessRequest, CommunityViews, CommunityViewsRequest,
+    contracts::{
+        Empty,
+        community::{
+            ChannelAccess, ChannelAccessRequest, CommunityViews, CommunityViewsRequest,
+            ModerationCheckRequest,
+        },
     },
     rpc::CallerContext,
 };
@@ -71,4 +76,20 @@ pub async fn community_views(
             .map(|member| snapshot.view_of(member, now))
             .collect(),
     })
+}
+
+/// "May A use permission P on member T?", by the moderation rules (`docs/permissions.md`, "The
+/// hierarchy"): A holds P community-wide and ranks strictly above T; nobody acts on the owner.
+/// signal-svc asks it before a moderator removes someone from a call.
+pub async fn moderation_check(
+    state: AppState,
+    _ctx: CallerContext,
+    req: ModerationCheckRequest,
+) -> Result<Empty, ApiError> {
+    let mut tx = state.consistent_read().await?;
+    let actor = Actor::load(&mut tx, req.community_id, req.actor_id, Access::Read).await?;
+    actor.require(req.permission)?;
+    let target = actor.member(&mut tx, req.target_id).await?;
+    actor.require_member_below(&target)?;
+    Ok(Empty {})
 }

@@ -13,6 +13,7 @@ mod members;
 mod membership;
 mod moderation;
 mod overwrites;
+mod presence_audience;
 mod roles;
 mod shared_communities;
 mod standing;
@@ -67,5 +68,8 @@ pub fn router(state: AppState) -> RpcRouter<AppState> {
         .route(invites::accept_invite)
         .route(answers::channel_access)
         .route(answers::community_views)
+        .route(answers::moderation_check)
         .route(shared_communities::shared_community)
+        .route(presence_audience::user_community_ids)
+        .route(presence_audience::co_members)
 }

@@ -3,11 +3,13 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod calls;
 pub mod communities;
 pub mod conversations;
 pub mod instance;
 pub mod keys;
 pub mod messages;
+pub mod presence;
 
 use crate::{
     attachments::{download, upload},
@@ -81,6 +83,9 @@ use utoipa::{
         keys::register_device, keys::delete_device, keys::rotate_signed_prekey,
         keys::upload_one_time_prekeys, keys::count_one_time_prekeys, keys::get_prekey_bundle,
         keys::list_user_devices,
+        calls::get_channel_call, calls::get_conversation_call, calls::remove_call_participant,
+        calls::get_ice_servers,
+        presence::get_presence, presence::set_presence,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -97,6 +102,8 @@ use utoipa::{
         (name = "blocks", description = "Blocking users"),
         (name = "attachments", description = "Uploading and downloading files"),
         (name = "devices", description = "Devices and their public keys for end-to-end encryption: prekeys and bundles"),
+        (name = "calls", description = "Voice and video calls: participants, moderation and ICE servers (joining and signaling go over the WebSocket)"),
+        (name = "presence", description = "The status a user chooses (online, idle, do not disturb, invisible) and their custom status"),
     )
 )]
 pub struct ApiDoc;
@@ -379,6 +386,20 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
         )
         .route("/devices/{device_id}/bundle", get(keys::get_prekey_bundle))
         .route("/users/{user_id}/devices", get(keys::list_user_devices))
+        .route(
+            "/users/@me/presence",
+            get(presence::get_presence).put(presence::set_presence),
+        )
+        .route("/channels/{channel_id}/call", get(calls::get_channel_call))
+        .route(
+            "/channels/{channel_id}/call/participants/{user_id}",
+            delete(calls::remove_call_participant),
+        )
+        .route(
+            "/conversations/{conversation_id}/call",
+            get(calls::get_conversation_call),
+        )
+        .route("/calls/ice-servers", get(calls::get_ice_servers))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -365,8 +365,20 @@ impl WsClient {
             .expect("websocket send");
     }
 
-    /// The next JSON text frame, within 5 seconds.
+    /// The next JSON text frame, within 5 seconds, skipping `presence_updated` events: they
+    /// arrive whenever someone connects or disconnects, so only presence tests read them (with
+    /// [`WsClient::next_frame`]).
     pub async fn next_json(&mut self) -> Value {
+        loop {
+            let frame = self.next_frame().await;
+            if !is_presence_event(&frame) {
+                return frame;
+            }
+        }
+    }
+
+    /// The next JSON text frame, whatever it is, within 5 seconds.
+    pub async fn next_frame(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(Duration::from_secs(5), self.stream.next())
                 .await
@@ -405,6 +417,11 @@ impl WsClient {
             }
         }
     }
+}
+
+/// Whether `frame` is a `presence_updated` event (see [`WsClient::next_json`]).
+pub fn is_presence_event(frame: &Value) -> bool {
+    frame["op"] == "event" && frame["t"] == "presence_updated"
 }
 
 /// Polls `check` every 50 ms until it returns true or `within` passes.
@@ -568,4 +585,230 @@ pub async fn start_signal(config: &Config) -> Running {
         .await
         .expect("build signal-svc");
     run_in_background(|shutdown| service.run_until_stopped(shutdown)).await
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_local_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `config` as `CHATALOT_<SECTION>__<KEY>` variables (scalar settings only; unset optional ones
+/// and empty lists keep their defaults).
+pub fn config_env(config: &Config) -> Vec<(String, String)> {
+    let value = serde_json::to_value(config).expect("serialisable config");
+    let mut vars = Vec::new();
+    for (section, fields) in value.as_object().expect("config sections") {
+        for (key, value) in fields.as_object().expect("section fields") {
+            let value = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            vars.push((
+                format!(
+                    "CHATALOT_{}__{}",
+                    section.to_uppercase(),
+                    key.to_uppercase()
+                ),
+                value,
+            ));
+        }
+    }
+    vars
+}
+
+/// A gateway running as a process of its own (`chatalot gateway`), so that a test can kill it
+/// with SIGKILL: no drain, no clean-up, exactly like a crash. Killed when dropped.
+pub struct GatewayProcess {
+    pub addr: SocketAddr,
+    child: std::process::Child,
+}
+
+impl GatewayProcess {
+    /// Starts `chatalot gateway` with `config` (on a port of its choosing) and waits until it
+    /// listens.
+    pub fn start(config: &Config) -> Self {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_chatalot"));
+        command.arg("gateway").env_clear();
+        for (key, value) in config_env(config) {
+            command.env(key, value);
+        }
+        let log_filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+        command
+            .env("CHATALOT_GATEWAY__LISTEN", "127.0.0.1:0")
+            .env("CHATALOT_ADMIN__LISTEN", "127.0.0.1:0")
+            .env("CHATALOT_TELEMETRY__LOG_FILTER", log_filter)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit());
+        let mut child = command.spawn().expect("start `chatalot gateway`");
+        let stdout = child.stdout.take().expect("the gateway's stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the address, then keeps draining (logs go to stdout) so the child never blocks.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("gateway listening on ") {
+                    let _ = tx.send(addr.trim().to_string());
+                } else if std::env::var_os("TEST_LOG").is_some() {
+                    eprintln!("[gateway process] {line}");
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("`chatalot gateway` did not start listening within 30 s")
+            .parse()
+            .expect("a socket address");
+        Self { addr, child }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// SIGKILL, and waits for the process to be gone.
+    pub fn kill(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A private redis-server (no persistence) that a test can stop and start again on the same
+/// port, empty, as a restarted Redis is.
+pub struct PrivateRedis {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    pub fn start() -> Self {
+        let mut redis = Self {
+            port: free_local_port(),
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (SIGKILL).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    /// Starts the server (again) on its port and waits until it accepts connections.
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (scripts/test.sh installs it)");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl WsClient {
+    /// Waits (at most `within`) for a `presence_updated` about `user_id` with `status`, skipping
+    /// every other frame; returns its `d`.
+    pub async fn presence_becomes(
+        &mut self,
+        user_id: Uuid,
+        status: &str,
+        within: Duration,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut seen = Vec::new();
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.stream.next()).await;
+            let Ok(Some(Ok(Message::Text(text)))) = next else {
+                if matches!(next, Ok(Some(Ok(_)))) {
+                    continue;
+                }
+                panic!(
+                    "no presence_updated {status} for {user_id} within {within:?}; saw {seen:?}"
+                );
+            };
+            let frame: Value = serde_json::from_str(&text).expect("JSON frame");
+            if is_presence_event(&frame) && frame["d"]["presence"]["user_id"] == json!(user_id) {
+                if frame["d"]["presence"]["status"] == status {
+                    return frame["d"].clone();
+                }
+                seen.push(frame["d"]["presence"].clone());
+            }
+        }
+    }
+
+    /// The `presence_updated` events about `user_id` received until the gateway answers a
+    /// heartbeat sent now (everything queued for this connection before that comes first).
+    pub async fn presences_until_heartbeat(&mut self, user_id: Uuid) -> Vec<Value> {
+        self.send_json(json!({ "op": "heartbeat" })).await;
+        let mut found = Vec::new();
+        loop {
+            let frame = self.next_frame().await;
+            if frame["op"] == "heartbeat_ack" {
+                return found;
+            }
+            if is_presence_event(&frame) && frame["d"]["presence"]["user_id"] == json!(user_id) {
+                found.push(frame["d"]["presence"].clone());
+            }
+        }
+    }
+}
+
+/// The presences in a fresh `ready` snapshot of `token`'s user on the gateway at `ws_url`.
+pub async fn ready_presences(ws_url: &str, token: &str) -> Vec<Value> {
+    let mut client = WsClient::connect(ws_url).await;
+    assert_eq!(client.next_json().await["op"], "hello");
+    client
+        .send_json(json!({ "op": "identify", "d": { "token": token } }))
+        .await;
+    let ready = client.next_json().await;
+    assert_eq!(ready["op"], "ready", "{ready}");
+    client.stream.close(None).await.ok();
+    ready["d"]["presences"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The status of `user_id` in `presences` (a `ready` snapshot), if listed.
+pub fn status_in(presences: &[Value], user_id: Uuid) -> Option<String> {
+    presences
+        .iter()
+        .find(|p| p["user_id"] == json!(user_id))
+        .and_then(|p| p["status"].as_str().map(str::to_string))
 }

@@ -204,7 +204,7 @@ pub async fn events_within(ws: &mut WsClient, within: Duration) -> Vec<Value> {
     while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, ws.stream.next()).await {
         if let Frame::Text(text) = frame {
             let value: Value = serde_json::from_str(&text).unwrap();
-            if value["op"] == "event" {
+            if value["op"] == "event" && !is_presence_event(&value) {
                 frames.push(value);
             }
         }

@@ -338,6 +338,15 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ("/api/v1/devices/{device_id}/one-time-prekeys/count", "get"),
         ("/api/v1/devices/{device_id}/bundle", "get"),
         ("/api/v1/users/{user_id}/devices", "get"),
+        ("/api/v1/users/@me/presence", "get"),
+        ("/api/v1/users/@me/presence", "put"),
+        ("/api/v1/channels/{channel_id}/call", "get"),
+        (
+            "/api/v1/channels/{channel_id}/call/participants/{user_id}",
+            "delete",
+        ),
+        ("/api/v1/conversations/{conversation_id}/call", "get"),
+        ("/api/v1/calls/ice-servers", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -786,6 +786,20 @@ pub struct ChannelAccess {
     pub timed_out_until: Option<DateTime<Utc>>,
 }
 
+/// "May `actor_id` use `permission` on member `target_id` of community K?" (service to service:
+/// signal-svc asks before a moderator removes someone from a call). The answer follows the
+/// moderation rules: the actor holds the permission community-wide and ranks strictly above the
+/// target, who is a member; `Empty` when allowed, `forbidden` or `not_found` (either of them not
+/// a member) otherwise.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationCheckRequest {
+    pub community_id: Uuid,
+    pub actor_id: Uuid,
+    pub target_id: Uuid,
+    pub permission: crate::contracts::permissions::Permission,
+}
+
 /// "What may each of these users see in community K?" (gateways recompute their filters with it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -992,6 +1006,7 @@ rpc! {
     AcceptInviteRequest => CommunityView, Community, "accept_invite";
     ChannelAccessRequest => ChannelAccess, Community, "channel_access";
     CommunityViewsRequest => CommunityViews, Community, "community_views";
+    ModerationCheckRequest => Empty, Community, "moderation_check";
 }
 
 /// "Which of these users share at least one community with `user_id`?" (service to service:
