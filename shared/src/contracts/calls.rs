@@ -8,7 +8,7 @@
 //! ([`CallConnection`]) and forwards them to signal-svc. Reading a call, removing a participant
 //! and fetching ICE servers are REST routes.
 
-use super::{Empty, Event, rpc};
+use super::{Empty, events, rpc};
 use crate::error::{ApiError, ErrorCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -400,14 +400,6 @@ pub struct CallSignal {
     pub call: CallId,
     pub from_user_id: Uuid,
     pub signal: Signal,
-}
-
-macro_rules! events {
-    ($($event:ident => $name:literal;)*) => {
-        $(impl Event for $event {
-            const NAME: &'static str = $name;
-        })*
-    };
 }
 
 events! {

@@ -1,7 +1,7 @@
 //! Communities, groups, channels, roles, permission overwrites, members, moderation and invites
 //! (owned by community-svc), and the permission answers other services and gateways ask for.
 
-use super::{Empty, Event, rpc};
+use super::{Empty, events, rpc};
 use crate::contracts::permissions::PermissionSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -828,14 +828,6 @@ pub mod scope {
     pub const VIEW_CHANGED: &str = "Chatalot-View-Changed";
     /// `VIEW_CHANGED` value: every member's view may have changed.
     pub const ALL: &str = "all";
-}
-
-macro_rules! events {
-    ($($event:ident => $name:literal;)*) => {
-        $(impl Event for $event {
-            const NAME: &'static str = $name;
-        })*
-    };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -7,7 +7,7 @@
 //! ciphertexts of their own devices. A body that carries readable text instead is refused with
 //! `plaintext_not_allowed` ([`SendConversationMessageRequest::from_json`]).
 
-use super::{Empty, Event, attachments::Attachment, rpc};
+use super::{Empty, attachments::Attachment, events, rpc};
 use crate::error::{ApiError, ErrorCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -406,14 +406,6 @@ pub struct ConversationUpdated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ConversationLeft {
     pub conversation_id: Uuid,
-}
-
-macro_rules! events {
-    ($($event:ident => $name:literal;)*) => {
-        $(impl Event for $event {
-            const NAME: &'static str = $name;
-        })*
-    };
 }
 
 events! {

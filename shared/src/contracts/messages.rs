@@ -7,7 +7,7 @@
 //! Ids taken from the URL (`channel_id`, `message_id`, ...) are `#[serde(default)]` in bodies so
 //! clients may leave them out; the gateway always overwrites them with the path's.
 
-use super::{Empty, Event, attachments::Attachment, rpc};
+use super::{Empty, attachments::Attachment, events, rpc};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -420,14 +420,6 @@ pub struct MessagesSince {
 // Channel events go to the channel's community subject with the `Chatalot-Channel-Id` scope
 // header (`community::scope::CHANNEL`), so gateways deliver them only to those who see the
 // channel. `read_state_updated` goes to the user's own subject (their other devices).
-
-macro_rules! events {
-    ($($event:ident => $name:literal;)*) => {
-        $(impl Event for $event {
-            const NAME: &'static str = $name;
-        })*
-    };
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MessageCreated {

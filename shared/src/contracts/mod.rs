@@ -50,3 +50,13 @@ macro_rules! rpc {
     };
 }
 pub(crate) use rpc;
+
+/// Names events: `events! { MessageCreated => "message_created"; }`.
+macro_rules! events {
+    ($($event:ty => $name:literal;)*) => {
+        $(impl $crate::contracts::Event for $event {
+            const NAME: &'static str = $name;
+        })*
+    };
+}
+pub(crate) use events;
