@@ -7,7 +7,9 @@
 #   4. end-to-end crypto checks beyond cargo test: interoperability with the Python X3DH and
 #      Double Ratchet implementations (PyPI) and with libsignal's sender keys (npm), and the
 #      crypto tests compiled to wasm32 and run under Node (each script installs what it needs)
-#   5. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
+#   5. checks the deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
+#      kubectl kustomize + kubernetes-validate, proxy and alert configs)
+#   6. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
 #
 # Arguments are passed on to cargo test (e.g. scripts/test.sh -- --nocapture).
 # Ends with "chatalot tests: passed" or says which step failed, and exits non-zero then.
@@ -136,6 +138,10 @@ main() {
 
     step "crypto on wasm32 (wasm-bindgen-test under Node)"
     bash crypto/wasm/test.sh
+    step_done
+
+    step "deployment files (Dockerfile, compose, Kubernetes)"
+    bash scripts/check-deploy.sh
     step_done
 
     if [[ ${SKIP_SMOKE:-0} == 1 ]]; then
