@@ -7,10 +7,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     chatalot_shared::process::run("auth-svc", |config, readiness, shutdown| async move {
-        AuthService::build(&config, &readiness)
-            .await?
-            .run_until_stopped(shutdown)
-            .await
+        let service = AuthService::build(&config, &readiness).await?;
+        readiness.mark_started();
+        service.run_until_stopped(shutdown).await
     })
     .await
 }

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     chatalot_shared::process::run("community-svc", |config, readiness, shutdown| async move {
-        CommunityService::build(&config, &readiness)
-            .await?
-            .run_until_stopped(shutdown)
-            .await
+        let service = CommunityService::build(&config, &readiness).await?;
+        readiness.mark_started();
+        service.run_until_stopped(shutdown).await
     })
     .await
 }

@@ -52,7 +52,8 @@ pub struct Gateway {
 impl Gateway {
     /// Connects to NATS, loads the token key and binds `gateway.listen` (port 0 picks a free one).
     pub async fn build(config: &Config, readiness: &Readiness) -> anyhow::Result<Self> {
-        let nats = chatalot_shared::process::connect_nats(&config.nats, "gateway").await?;
+        let (nats, nats_losses) =
+            chatalot_shared::process::connect_nats_watched(&config.nats, "gateway").await?;
         readiness.add_nats(&nats);
         let subjects = Subjects::new(config.nats.namespace.clone());
         let verifier = tokens::TokenVerifier::new(&config.jwt)?;
@@ -66,6 +67,7 @@ impl Gateway {
             subjects.clone(),
             rpc.clone(),
             config.gateway.ws_outgoing_queue,
+            nats_losses,
         );
         let draining = CancellationToken::new();
         let not_draining = draining.clone();
@@ -138,6 +140,8 @@ impl Gateway {
         // disconnections are published before this gateway's liveness key is deleted.
         let presence_stop = CancellationToken::new();
         let presence = presence::liveness::spawn(app.presence.clone(), presence_stop.clone());
+        // NATS connection lost: events were missed, so every client reconnects and resumes.
+        let nats_losses = app.hub.watch_nats_losses();
 
         let draining = app.draining.clone();
         let stop = shutdown.clone();
@@ -170,6 +174,7 @@ impl Gateway {
         presence_stop.cancel();
         let _ = presence.await;
         self.revocations.abort();
+        nats_losses.abort();
         let _ = sweeper.await; // attachments: stops at shutdown, mid-sweep included
         tracing::info!("gateway stopped");
         Ok(())

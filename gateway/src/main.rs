@@ -7,6 +7,7 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     chatalot_shared::process::run("gateway", |config, readiness, shutdown| async move {
         let gateway = Gateway::build(&config, &readiness).await?;
+        readiness.mark_started();
         tracing::info!(url = %config.gateway.public_url, addr = %gateway.local_addr(), "gateway listening");
         gateway.run_until_stopped(shutdown).await
     })

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     chatalot_shared::process::run("message-svc", |config, readiness, shutdown| async move {
-        MessageService::build(&config, &readiness)
-            .await?
-            .run_until_stopped(shutdown)
-            .await
+        let service = MessageService::build(&config, &readiness).await?;
+        readiness.mark_started();
+        service.run_until_stopped(shutdown).await
     })
     .await
 }

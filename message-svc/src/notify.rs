@@ -13,7 +13,7 @@ use chatalot_shared::{
         messages::{
             ChannelReadState, Message, MessageCreated, MessageDeleted, MessageEdited,
             MessagePinned, MessageUnpinned, ReactionAdded, ReactionRemoved, ReadStateUpdated,
-            TypingStarted,
+            TypingStarted, link,
         },
     },
     events,
@@ -28,11 +28,25 @@ async fn publish<E: Event>(state: &AppState, community_id: Uuid, channel_id: Uui
     events::publish_to_community(&state.nats, &state.subjects, community_id, headers, event).await;
 }
 
-pub async fn message_created(state: &AppState, message: &Message) {
+/// `previous` is the channel's message before this one (see `messages::link`).
+pub async fn message_created(state: &AppState, message: &Message, previous: Option<Uuid>) {
     let event = MessageCreated {
         message: message.clone(),
     };
-    publish(state, message.community_id, message.channel_id, &event).await;
+    let mut headers = HeaderMap::new();
+    headers.insert(scope::CHANNEL, message.channel_id.to_string().as_str());
+    headers.insert(link::MESSAGE_ID, message.message_id.to_string().as_str());
+    if let Some(previous) = previous {
+        headers.insert(link::PREVIOUS, previous.to_string().as_str());
+    }
+    events::publish_to_community(
+        &state.nats,
+        &state.subjects,
+        message.community_id,
+        headers,
+        &event,
+    )
+    .await;
 }
 
 pub async fn message_edited(state: &AppState, message: &Message) {

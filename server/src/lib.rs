@@ -27,6 +27,7 @@ pub async fn run_all(
     let keys = KeysService::build(config, readiness).await?;
     let signal = SignalService::build(config, readiness).await?;
     let gateway = Gateway::build(config, readiness).await?;
+    readiness.mark_started();
     tracing::info!(addr = %gateway.local_addr(), "gateway listening");
     println!("Chatalot is running: open {}", config.gateway.public_url);
 
@@ -114,40 +115,36 @@ pub async fn run(
         Role::All => run_all(config, readiness, shutdown).await,
         Role::Gateway => {
             let gateway = Gateway::build(config, readiness).await?;
+            readiness.mark_started();
             let addr = gateway.local_addr();
             tracing::info!(%addr, "gateway listening");
             println!("gateway listening on {addr}");
             gateway.run_until_stopped(shutdown).await
         }
         Role::Auth => {
-            AuthService::build(config, readiness)
-                .await?
-                .run_until_stopped(shutdown)
-                .await
+            let service = AuthService::build(config, readiness).await?;
+            readiness.mark_started();
+            service.run_until_stopped(shutdown).await
         }
         Role::Community => {
-            CommunityService::build(config, readiness)
-                .await?
-                .run_until_stopped(shutdown)
-                .await
+            let service = CommunityService::build(config, readiness).await?;
+            readiness.mark_started();
+            service.run_until_stopped(shutdown).await
         }
         Role::Message => {
-            MessageService::build(config, readiness)
-                .await?
-                .run_until_stopped(shutdown)
-                .await
+            let service = MessageService::build(config, readiness).await?;
+            readiness.mark_started();
+            service.run_until_stopped(shutdown).await
         }
         Role::Keys => {
-            KeysService::build(config, readiness)
-                .await?
-                .run_until_stopped(shutdown)
-                .await
+            let service = KeysService::build(config, readiness).await?;
+            readiness.mark_started();
+            service.run_until_stopped(shutdown).await
         }
         Role::Signal => {
-            SignalService::build(config, readiness)
-                .await?
-                .run_until_stopped(shutdown)
-                .await
+            let service = SignalService::build(config, readiness).await?;
+            readiness.mark_started();
+            service.run_until_stopped(shutdown).await
         }
     }
 }

@@ -20,13 +20,22 @@ use tokio_util::sync::CancellationToken;
 /// A named check that must pass for the process to report ready.
 type Check = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
 
-/// The readiness checks of a process (NATS connected, database and Redis answering).
+/// The readiness checks of a process (NATS connected, database and Redis answering), and
+/// whether it finished starting: until [`Readiness::mark_started`] (called once everything is
+/// built, migrations included) it reports `starting`, so a probe never sends traffic early.
 #[derive(Clone, Default)]
 pub struct Readiness {
     checks: Arc<Mutex<Vec<(String, Check)>>>,
+    started: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Readiness {
+    /// Start-up is complete: from now on only the checks decide.
+    pub fn mark_started(&self) {
+        self.started
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     pub fn add<F, Fut>(&self, name: impl Into<String>, check: F)
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -52,6 +61,9 @@ impl Readiness {
         let checks: Vec<(String, Check)> =
             self.checks.lock().map(|c| c.clone()).unwrap_or_default();
         let mut failing = Vec::new();
+        if !self.started.load(std::sync::atomic::Ordering::Acquire) {
+            failing.push("starting".to_string());
+        }
         for (name, check) in checks {
             let ok = tokio::time::timeout(Duration::from_secs(2), check())
                 .await
@@ -69,8 +81,27 @@ pub async fn connect_nats(
     config: &NatsConfig,
     client_name: &str,
 ) -> anyhow::Result<async_nats::Client> {
+    connect_nats_watched(config, client_name)
+        .await
+        .map(|(client, _)| client)
+}
+
+/// Like [`connect_nats`], and also counts the times the connection was lost. Core NATS does
+/// not replay what was published while a client was away, so whoever relays events (a gateway)
+/// watches the count to tell its clients to resume.
+///
+/// `nats.url` may list several servers (comma separated): the client connects to any of them
+/// (in random order, spreading clients over a cluster) and, when its server goes away, to
+/// another one.
+pub async fn connect_nats_watched(
+    config: &NatsConfig,
+    client_name: &str,
+) -> anyhow::Result<(async_nats::Client, tokio::sync::watch::Receiver<u64>)> {
+    let servers = nats_servers(&config.url)?;
     let name = client_name.to_string();
-    async_nats::ConnectOptions::new()
+    let (losses_tx, losses) = tokio::sync::watch::channel(0u64);
+    let losses_tx = Arc::new(losses_tx);
+    let client = async_nats::ConnectOptions::new()
         .name(client_name)
         .connection_timeout(Duration::from_secs(3))
         .max_reconnects(None)
@@ -79,23 +110,44 @@ pub async fn connect_nats(
         })
         .event_callback(move |event| {
             let name = name.clone();
+            let losses_tx = losses_tx.clone();
             async move {
                 match event {
                     async_nats::Event::Connected => {
                         tracing::info!(client = %name, "NATS connected")
                     }
                     async_nats::Event::Disconnected => {
+                        losses_tx.send_modify(|count| *count += 1);
                         tracing::warn!(client = %name, "NATS disconnected")
                     }
                     other => tracing::debug!(client = %name, event = %other, "NATS event"),
                 }
             }
         })
-        .connect(config.url.as_str())
+        .connect(servers)
         .await
         .map_err(|err| {
             anyhow::anyhow!("cannot connect to NATS at {} (nats.url): {err}", config.url)
+        })?;
+    Ok((client, losses))
+}
+
+/// The servers of `nats.url`: one URL or several, comma separated.
+fn nats_servers(url: &str) -> anyhow::Result<Vec<async_nats::ServerAddr>> {
+    let servers = url
+        .split(',')
+        .map(str::trim)
+        .filter(|server| !server.is_empty())
+        .map(|server| {
+            server
+                .parse::<async_nats::ServerAddr>()
+                .map_err(|err| anyhow::anyhow!("nats.url: {server:?} is not a NATS URL: {err}"))
         })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if servers.is_empty() {
+        anyhow::bail!("nats.url names no server");
+    }
+    Ok(servers)
 }
 
 /// Serves `/metrics`, `/healthz` and `/readyz` on `listen` until `shutdown`. Returns the bound
@@ -199,5 +251,29 @@ where
             eprintln!("{process}: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nats_servers;
+
+    #[test]
+    fn nats_url_lists_several_servers() {
+        let ports =
+            nats_servers("nats://10.0.0.1:4222, nats://10.0.0.2:4223,10.0.0.3").map(|servers| {
+                servers
+                    .iter()
+                    .map(|s| (s.host().to_string(), s.port()))
+                    .collect()
+            });
+        let expected: Vec<(String, u16)> = vec![
+            ("10.0.0.1".into(), 4222),
+            ("10.0.0.2".into(), 4223),
+            ("10.0.0.3".into(), 4222),
+        ];
+        assert_eq!(ports.ok(), Some(expected));
+        assert!(nats_servers(" , ").is_err());
+        assert!(nats_servers("http://10.0.0.1:4222").is_err());
     }
 }

@@ -4,8 +4,8 @@
 //! and close codes.
 
 use super::{
-    hub::{CloseReason, Registration},
-    resume::{self, HighWater},
+    hub::{CloseReason, Outgoing, Registration},
+    resume::{self, Continuity, HighWater},
 };
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -70,6 +70,7 @@ pub async fn serve(app: AppState, socket: WebSocket) {
             return;
         }
     };
+    let _open = super::OpenConnection::new();
     // A session revoked between the token check and the registration would otherwise be missed.
     if app.revoked.is_revoked(caller.session_id) {
         registration.kick.kick(SESSION_REVOKED);
@@ -85,7 +86,7 @@ pub async fn serve(app: AppState, socket: WebSocket) {
     };
 
     let reason = match begin(&app, &mut sink, &ready, caller, resume).await {
-        Ok(mut high_water) => {
+        Ok((mut high_water, mut continuity)) => {
             app.presence.connected(caller, connection_id, &views).await;
             drop(views);
             let reason = serve_events(
@@ -95,6 +96,7 @@ pub async fn serve(app: AppState, socket: WebSocket) {
                 &mut stream,
                 &mut registration,
                 &mut high_water,
+                &mut continuity,
             )
             .await;
             app.presence.disconnected(caller, connection_id).await;
@@ -115,25 +117,26 @@ const DECODE_ERROR: CloseReason = CloseReason {
 };
 
 /// Sends `ready` and, when the client resumes, the replay of what it missed followed by
-/// `resumed`. Returns the high-water marks to filter queued live frames by, or why to stop.
+/// `resumed`. Returns the high-water marks and continuity to filter queued live frames by, or
+/// why to stop.
 async fn begin(
     app: &AppState,
     sink: &mut Sink,
     ready: &ServerFrame,
     caller: Caller,
     resume: Option<Resume>,
-) -> Result<HighWater, Option<CloseReason>> {
+) -> Result<(HighWater, Continuity), Option<CloseReason>> {
     send(sink, ready).await.map_err(|_| None)?;
     let Some(resume) = resume else {
-        return Ok(HighWater::default());
+        return Ok((HighWater::default(), Continuity::default()));
     };
     match resume::replay(app, caller, &resume).await {
-        Ok((frames, high_water)) => {
+        Ok((frames, high_water, continuity)) => {
             for frame in frames {
                 sink.feed(Message::Text(frame)).await.map_err(|_| None)?;
             }
             send(sink, &ServerFrame::Resumed).await.map_err(|_| None)?;
-            Ok(high_water)
+            Ok((high_water, continuity))
         }
         Err(error) => {
             // A resume the client got wrong is its fault (4002); anything else, try again.
@@ -157,10 +160,12 @@ async fn serve_events(
     stream: &mut SplitStream<WebSocket>,
     registration: &mut Registration,
     high_water: &mut HighWater,
+    continuity: &mut Continuity,
 ) -> Option<CloseReason> {
     let heartbeat_timeout = Duration::from_millis(app.config.heartbeat_timeout_ms);
     let mut deadline = Instant::now() + heartbeat_timeout;
     loop {
+        let held_until = continuity.deadline().map(Instant::from_std);
         tokio::select! {
             biased;
             reason = registration.kick.kicked() => break Some(reason),
@@ -170,8 +175,10 @@ async fn serve_events(
             }),
             frame = registration.outgoing.recv() => {
                 let Some(frame) = frame else { break None };
-                if write_batch(sink, frame, &mut registration.outgoing, high_water).await.is_err() {
-                    break None;
+                match write_batch(sink, frame, &mut registration.outgoing, high_water, continuity).await {
+                    Ok(Batch::Written) => {}
+                    Ok(Batch::Gap) => break Some(MISSED_MESSAGES),
+                    Err(_) => break None,
                 }
             }
             incoming = stream.next() => {
@@ -213,9 +220,16 @@ async fn serve_events(
                 code: close::HEARTBEAT_TIMEOUT,
                 reason: "no heartbeat in time",
             }),
+            // A held-back message's predecessor did not arrive in time: resume fetches it.
+            _ = sleep_until_some(held_until), if held_until.is_some() => break Some(MISSED_MESSAGES),
         }
     }
 }
+
+const MISSED_MESSAGES: CloseReason = CloseReason {
+    code: close::RECONNECT,
+    reason: "a message did not arrive; reconnect and resume",
+};
 
 const UNAVAILABLE: CloseReason = CloseReason {
     code: close::RECONNECT,
@@ -318,18 +332,50 @@ async fn identify(
     }
 }
 
+/// How a batch ended.
+enum Batch {
+    Written,
+    /// Too many channel messages wait for their predecessors: nothing past them was written.
+    Gap,
+}
+
+/// Sleeps until `until`; never wakes without one.
+async fn sleep_until_some(until: Option<Instant>) {
+    match until {
+        Some(until) => tokio::time::sleep_until(until).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Feeds `first` and whatever else is queued (up to a batch), skipping frames a resume replay
-/// already sent, then flushes once.
+/// or an earlier frame already sent and holding back channel messages whose predecessor has not
+/// been written, then flushes once.
 async fn write_batch(
     sink: &mut Sink,
-    first: Utf8Bytes,
-    queue: &mut tokio::sync::mpsc::Receiver<Utf8Bytes>,
+    first: Outgoing,
+    queue: &mut tokio::sync::mpsc::Receiver<Outgoing>,
     high_water: &mut HighWater,
-) -> Result<(), axum::Error> {
+    continuity: &mut Continuity,
+) -> Result<Batch, axum::Error> {
     let mut next = Some(first);
     let mut fed = 0;
-    while let Some(frame) = next {
-        if high_water.admits(&frame) {
+    let mut batch = Batch::Written;
+    let mut ready = Vec::new();
+    while let Some(Outgoing { frame, link }) = next {
+        let in_order = match link {
+            Some(link) => continuity.offer(link, frame, &mut ready).is_ok(),
+            None => {
+                if high_water.admits(&frame) {
+                    ready.push(frame);
+                }
+                true
+            }
+        };
+        if !in_order {
+            batch = Batch::Gap;
+            break;
+        }
+        for frame in ready.drain(..) {
             sink.feed(Message::Text(frame)).await?;
             fed += 1;
         }
@@ -339,7 +385,8 @@ async fn write_batch(
             None
         };
     }
-    sink.flush().await
+    sink.flush().await?;
+    Ok(batch)
 }
 
 async fn send(sink: &mut Sink, frame: &ServerFrame) -> Result<(), axum::Error> {

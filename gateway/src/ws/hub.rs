@@ -12,10 +12,17 @@
 //!   loses a channel receives none of its later events; the user is sent the new view
 //!   (`community_view_changed`). If the views cannot be fetched, the hub fails closed: those
 //!   users' connections are told to reconnect, which rebuilds their snapshot.
+//! - Core NATS does not replay what was published while this gateway's connection to it was
+//!   down (a NATS server restarting or failing over): every connection registered before such
+//!   a loss is told to reconnect (4009) and resumes from the database, so nothing is missed.
+//! - A channel's `message_created` carries headers linking it to the message before it
+//!   (`messages::link`); the hub passes that [`Link`] along with the frame, and the connection
+//!   checks it ([`super::resume::Continuity`]).
 //! - Each event arrives as the finished frame; it is checked for UTF-8 once and the same bytes
 //!   are queued to every recipient. A connection whose bounded queue is full is kicked as a slow
 //!   consumer instead of growing memory.
 
+use super::resume::Link;
 use axum::extract::ws::Utf8Bytes;
 use chatalot_shared::{
     contracts::{
@@ -25,6 +32,7 @@ use chatalot_shared::{
             CommunityViewsRequest, scope,
         },
         gateway::close,
+        messages::{MessageCreated, link},
     },
     events::encode_frame,
     rpc::{CallerContext, RpcClient},
@@ -54,6 +62,11 @@ const SLOW_CONSUMER: CloseReason = CloseReason {
     reason: "too slow reading events; reconnect",
 };
 
+const EVENTS_INTERRUPTED: CloseReason = CloseReason {
+    code: close::RECONNECT,
+    reason: "events interrupted; reconnect and resume",
+};
+
 const VIEWS_UNAVAILABLE: CloseReason = CloseReason {
     code: close::RECONNECT,
     reason: "permissions changed; reconnect",
@@ -81,15 +94,25 @@ impl Kick {
     }
 }
 
+/// A frame queued for a connection; a channel's `message_created` carries its [`Link`].
+pub struct Outgoing {
+    pub frame: Utf8Bytes,
+    pub link: Option<Link>,
+}
+
 struct Connection {
     session_id: Uuid,
-    outgoing: mpsc::Sender<Utf8Bytes>,
+    outgoing: mpsc::Sender<Outgoing>,
     kick: Arc<Kick>,
 }
 
 impl Connection {
-    fn send(&self, frame: &Utf8Bytes) {
-        if self.outgoing.try_send(frame.clone()).is_err() {
+    fn send(&self, frame: &Utf8Bytes, link: Option<Link>) {
+        let outgoing = Outgoing {
+            frame: frame.clone(),
+            link,
+        };
+        if self.outgoing.try_send(outgoing).is_err() {
             self.kick.kick(SLOW_CONSUMER);
         }
     }
@@ -127,9 +150,9 @@ struct UserEntry {
 }
 
 impl UserEntry {
-    fn send(&self, frame: &Utf8Bytes) {
+    fn send(&self, frame: &Utf8Bytes, link: Option<Link>) {
         for connection in self.connections.values() {
-            connection.send(frame);
+            connection.send(frame, link);
         }
     }
 
@@ -188,7 +211,7 @@ impl State {
 /// A registered connection: its id, its queue, and its kick switch.
 pub struct Registration {
     pub connection_id: u64,
-    pub outgoing: mpsc::Receiver<Utf8Bytes>,
+    pub outgoing: mpsc::Receiver<Outgoing>,
     pub kick: Arc<Kick>,
 }
 
@@ -206,6 +229,8 @@ pub struct Hub {
     queue_capacity: usize,
     next_id: AtomicU64,
     state: Mutex<State>,
+    /// How many times the NATS connection was lost (see [`Hub::watch_nats_losses`]).
+    nats_losses: tokio::sync::watch::Receiver<u64>,
     this: Weak<Hub>,
 }
 
@@ -215,6 +240,7 @@ impl Hub {
         subjects: Subjects,
         rpc: RpcClient,
         queue_capacity: usize,
+        nats_losses: tokio::sync::watch::Receiver<u64>,
     ) -> Arc<Self> {
         Arc::new_cyclic(|this| Self {
             nats,
@@ -223,7 +249,25 @@ impl Hub {
             queue_capacity,
             next_id: AtomicU64::new(1),
             state: Mutex::new(State::default()),
+            nats_losses,
             this: this.clone(),
+        })
+    }
+
+    /// Tells every connection to reconnect and resume each time the NATS connection is lost:
+    /// events published meanwhile never reach this gateway. Runs until the hub is dropped.
+    pub fn watch_nats_losses(&self) -> JoinHandle<()> {
+        let hub = self.this.clone();
+        let mut losses = self.nats_losses.clone();
+        tokio::spawn(async move {
+            while losses.changed().await.is_ok() {
+                let Some(hub) = hub.upgrade() else { break };
+                tracing::warn!(
+                    connections = hub.connection_count(),
+                    "NATS connection lost: clients reconnect and resume"
+                );
+                hub.kick_all(EVENTS_INTERRUPTED);
+            }
         })
     }
 
@@ -238,6 +282,7 @@ impl Hub {
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         let kick = Arc::new(Kick::default());
         let connection_id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let losses_before = *self.nats_losses.borrow();
         let mut feeds = vec![Feed::User(user_id)];
         feeds.extend(
             views
@@ -258,6 +303,11 @@ impl Hub {
         );
         for view in views {
             state.apply_view(view);
+        }
+        // A loss while subscribing may have happened before `watch_nats_losses` saw this
+        // connection: its events since then are not guaranteed either.
+        if *self.nats_losses.borrow() != losses_before {
+            kick.kick(EVENTS_INTERRUPTED);
         }
         Ok(Registration {
             connection_id,
@@ -473,6 +523,18 @@ impl Hub {
                 self.refresh_views(community_id, affected).await;
             }
         }
+        let event = message.subject.as_str().rsplit('.').next();
+        let link = if event == Some(MessageCreated::NAME) {
+            channel
+                .zip(uuid_header(link::MESSAGE_ID))
+                .map(|(place, message_id)| Link {
+                    place,
+                    message_id,
+                    previous: uuid_header(link::PREVIOUS),
+                })
+        } else {
+            None
+        };
         let Ok(frame) = Utf8Bytes::try_from(message.payload) else {
             tracing::warn!(%community_id, "dropped an event that is not UTF-8");
             return;
@@ -488,7 +550,7 @@ impl Hub {
                     .get(&community_id)
                     .is_some_and(|visible| visible.admits(channel, group))
             {
-                user.send(&frame);
+                user.send(&frame, link);
             }
         }
     }
@@ -548,14 +610,14 @@ impl Hub {
         }
         for (user_id, frame) in frames {
             if let (Some(user), Some(frame)) = (state.users.get(&user_id), frame) {
-                user.send(&frame);
+                user.send(&frame, None);
             }
         }
     }
 
     fn send_to_user(&self, user_id: Uuid, frame: &Utf8Bytes) {
         if let Some(user) = self.lock().users.get(&user_id) {
-            user.send(frame);
+            user.send(frame, None);
         }
     }
 

@@ -11,6 +11,36 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chatalot_shared::error::ApiError;
+use prometheus::{IntGauge, register_int_gauge};
+use std::sync::LazyLock;
+
+static OPEN_CONNECTIONS: LazyLock<Option<IntGauge>> = LazyLock::new(|| {
+    register_int_gauge!(
+        "chatalot_gateway_websocket_connections",
+        "Identified WebSocket connections this gateway holds (the autoscaling signal)"
+    )
+    .ok()
+});
+
+/// Counts one identified connection in `chatalot_gateway_websocket_connections` while it lives.
+pub(crate) struct OpenConnection(());
+
+impl OpenConnection {
+    pub(crate) fn new() -> Self {
+        if let Some(gauge) = OPEN_CONNECTIONS.as_ref() {
+            gauge.inc();
+        }
+        Self(())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        if let Some(gauge) = OPEN_CONNECTIONS.as_ref() {
+            gauge.dec();
+        }
+    }
+}
 
 /// Upgrades to a WebSocket, unless this gateway is draining.
 pub async fn upgrade(State(app): State<AppState>, ws: WebSocketUpgrade) -> Response {

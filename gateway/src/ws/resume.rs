@@ -8,6 +8,15 @@
 //! drains the queue through a [`HighWater`] filter that skips messages the replay already sent.
 //! Past [`RESUME_LIMIT`] messages in one place the client gets `resume_gap` and refetches
 //! history itself.
+//!
+//! A connection's live stream must not skip a message either: core NATS drops events when a
+//! server fails, and two replicas' events may overtake each other. A channel's `message_created`
+//! names the message before it ([`Link`]); [`Continuity`] keeps the newest message delivered per
+//! channel and skips what was already delivered. A message whose predecessor was not delivered
+//! is held back for up to [`REORDER_WAIT`] (an overtaken predecessor arrives within
+//! milliseconds, and both then go out in order); if it does not come, the connection ends with
+//! 4009 *before* delivering past the gap, and the client's resume (from the last message it got)
+//! fetches the missing ones from the database.
 
 use crate::state::AppState;
 use axum::extract::ws::Utf8Bytes;
@@ -33,6 +42,10 @@ use uuid::Uuid;
 const MAX_PLACES: usize = 500;
 /// How long after a replay queued live frames are still checked for duplicates.
 const DEDUPE_WINDOW: Duration = Duration::from_secs(30);
+/// How long a message waits for its predecessor before the client is told to resume.
+pub const REORDER_WAIT: Duration = Duration::from_millis(500);
+/// Messages one connection holds back at most; past it the client resumes instead.
+const MAX_HELD: usize = 256;
 
 /// Sent when more than [`RESUME_LIMIT`] messages were missed in one place.
 #[derive(Debug, Serialize, Deserialize)]
@@ -111,13 +124,117 @@ fn message_of(frame: &str) -> Option<(Uuid, Uuid)> {
     Some((ids.channel_id.or(ids.conversation_id)?, ids.message_id))
 }
 
+/// A channel's `message_created` and the message before it (`messages::link` headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// The channel.
+    pub place: Uuid,
+    pub message_id: Uuid,
+    /// The channel's message before this one; `None` for its first.
+    pub previous: Option<Uuid>,
+}
+
+/// What a connection does with a linked frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admit {
+    Deliver,
+    /// Already delivered (replayed, or a duplicate).
+    Skip,
+    /// A message before it has not been delivered.
+    Gap,
+}
+
+/// A message the connection cannot deliver in order: too many held back, or one waited past
+/// [`REORDER_WAIT`]. The client must resume.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Gap;
+
+/// The newest message delivered per channel on one connection, and the messages held back
+/// until their predecessor arrives (see the module docs). Channels start being followed at the
+/// resume point or the first linked frame.
+#[derive(Debug, Default)]
+pub struct Continuity {
+    delivered: HashMap<Uuid, Uuid>,
+    held: Vec<(Link, Utf8Bytes, Instant)>,
+}
+
+impl Continuity {
+    /// Takes a linked frame and appends to `out` what can be written now, in order: the frame
+    /// and any held ones it unblocks, or nothing (a duplicate, or held back).
+    pub fn offer(
+        &mut self,
+        link: Link,
+        frame: Utf8Bytes,
+        out: &mut Vec<Utf8Bytes>,
+    ) -> Result<(), Gap> {
+        match self.admit(&link) {
+            Admit::Skip => Ok(()),
+            Admit::Deliver => {
+                out.push(frame);
+                self.release(link.place, out);
+                Ok(())
+            }
+            Admit::Gap if self.held.len() >= MAX_HELD => Err(Gap),
+            Admit::Gap => {
+                self.held.push((link, frame, Instant::now()));
+                self.held.sort_by_key(|(link, _, _)| link.message_id);
+                Ok(())
+            }
+        }
+    }
+
+    /// When the longest-held message has waited long enough: past it the client resumes.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.held
+            .iter()
+            .map(|(_, _, since)| *since)
+            .min()
+            .map(|since| since + REORDER_WAIT)
+    }
+
+    /// Delivers (in id order) the held messages of `place` that are next in line now.
+    fn release(&mut self, place: Uuid, out: &mut Vec<Utf8Bytes>) {
+        let mut i = 0;
+        while i < self.held.len() {
+            if self.held[i].0.place != place {
+                i += 1;
+                continue;
+            }
+            let link = self.held[i].0;
+            match self.admit(&link) {
+                Admit::Gap => i += 1,
+                Admit::Skip => {
+                    self.held.remove(i);
+                }
+                Admit::Deliver => {
+                    let (_, frame, _) = self.held.remove(i);
+                    out.push(frame);
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, link: &Link) -> Admit {
+        match self.delivered.get(&link.place) {
+            Some(&last) if link.message_id <= last => Admit::Skip,
+            // Ids grow in commit order within a channel, so nothing lies between `last` and
+            // this message unless its predecessor is newer than `last`.
+            Some(&last) if link.previous.is_some_and(|previous| previous > last) => Admit::Gap,
+            _ => {
+                self.delivered.insert(link.place, link.message_id);
+                Admit::Deliver
+            }
+        }
+    }
+}
+
 /// Fetches what `caller` missed and returns it as frames, in order, with the high-water marks
-/// to filter the live queue by.
+/// and the continuity to filter the live queue by.
 pub async fn replay(
     app: &AppState,
     caller: Caller,
     resume: &Resume,
-) -> Result<(Vec<Utf8Bytes>, HighWater), ApiError> {
+) -> Result<(Vec<Utf8Bytes>, HighWater, Continuity), ApiError> {
     if resume.channels.len() + resume.conversations.len() > MAX_PLACES {
         return Err(ApiError::invalid_request(format!(
             "resume names at most {MAX_PLACES} channels and conversations"
@@ -130,7 +247,9 @@ pub async fn replay(
     };
     let mut frames = Vec::new();
     let mut high_water = HighWater::default();
+    let mut continuity = Continuity::default();
     for (&channel_id, &after) in &resume.channels {
+        continuity.delivered.insert(channel_id, after);
         let request = ChannelMessagesSinceRequest {
             user_id: caller.user_id,
             channel_id,
@@ -140,9 +259,12 @@ pub async fn replay(
         let since = app.rpc.call(&ctx, &request).await?;
         for message in since.messages {
             high_water.newest.insert(channel_id, message.message_id);
+            continuity.delivered.insert(channel_id, message.message_id);
             frames.push(frame(&MessageCreated { message })?);
         }
         if since.has_more {
+            // The client refetches that history itself; the live stream goes on from here.
+            continuity.delivered.remove(&channel_id);
             frames.push(frame(&ResumeGap {
                 channel_id: Some(channel_id),
                 conversation_id: None,
@@ -171,7 +293,7 @@ pub async fn replay(
         }
     }
     high_water.until = Some(Instant::now() + DEDUPE_WINDOW);
-    Ok((frames, high_water))
+    Ok((frames, high_water, continuity))
 }
 
 fn frame<E: Event>(event: &E) -> Result<Utf8Bytes, ApiError> {
@@ -202,6 +324,78 @@ mod tests {
         // Caught up: no more parsing for that channel.
         assert!(high_water.newest.is_empty());
         assert!(high_water.admits(&created(channel, old)));
+    }
+
+    /// What `continuity` writes, by message body id, for one offered frame.
+    fn offer(continuity: &mut Continuity, link: Link) -> Result<Vec<Uuid>, Gap> {
+        let mut out = Vec::new();
+        continuity.offer(link, created(link.place, link.message_id), &mut out)?;
+        Ok(out
+            .iter()
+            .filter_map(|frame| message_of(frame).map(|(_, id)| id))
+            .collect())
+    }
+
+    #[test]
+    fn a_linked_stream_is_delivered_once_and_in_order() {
+        let channel = Uuid::now_v7();
+        let [a, b, c, d, e] = [(); 5].map(|_| Uuid::now_v7());
+        let link = |message_id, previous| Link {
+            place: channel,
+            message_id,
+            previous,
+        };
+        let mut continuity = Continuity::default();
+        // The first linked frame starts the channel (no resume point).
+        assert_eq!(offer(&mut continuity, link(b, Some(a))), Ok(vec![b]));
+        assert_eq!(offer(&mut continuity, link(b, Some(a))), Ok(vec![]));
+        // d overtook c: held until c arrives, then both go out in order.
+        assert_eq!(offer(&mut continuity, link(d, Some(c))), Ok(vec![]));
+        assert!(continuity.deadline().is_some());
+        assert_eq!(offer(&mut continuity, link(c, Some(b))), Ok(vec![c, d]));
+        assert_eq!(continuity.deadline(), None);
+        // A predecessor older than what was delivered (a deleted message) is no gap.
+        assert_eq!(offer(&mut continuity, link(e, Some(a))), Ok(vec![e]));
+        // Other channels are followed on their own.
+        let other = Link {
+            place: Uuid::now_v7(),
+            message_id: Uuid::now_v7(),
+            previous: Some(Uuid::now_v7()),
+        };
+        assert_eq!(offer(&mut continuity, other), Ok(vec![other.message_id]));
+    }
+
+    #[test]
+    fn a_message_whose_predecessor_never_comes_is_a_gap_once_too_many_wait() {
+        let channel = Uuid::now_v7();
+        let mut continuity = Continuity::default();
+        let first = Uuid::now_v7();
+        let first_link = Link {
+            place: channel,
+            message_id: first,
+            previous: None,
+        };
+        assert_eq!(offer(&mut continuity, first_link), Ok(vec![first]));
+        let lost = Uuid::now_v7();
+        let mut previous = lost;
+        for _ in 0..MAX_HELD {
+            let id = Uuid::now_v7();
+            let link = Link {
+                place: channel,
+                message_id: id,
+                previous: Some(previous),
+            };
+            assert_eq!(offer(&mut continuity, link), Ok(vec![]));
+            previous = id;
+        }
+        let deadline = continuity.deadline().unwrap_or_else(Instant::now);
+        assert!(deadline > Instant::now() && deadline <= Instant::now() + REORDER_WAIT);
+        let one_more = Link {
+            place: channel,
+            message_id: Uuid::now_v7(),
+            previous: Some(previous),
+        };
+        assert_eq!(offer(&mut continuity, one_more), Err(Gap));
     }
 
     #[test]

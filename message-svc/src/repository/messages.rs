@@ -71,6 +71,39 @@ pub struct NewMessage<'a> {
     pub forwarded_from: Option<ForwardedFrom>,
 }
 
+/// Serialises message creation in one channel until the transaction ends and returns the
+/// channel's newest message id (tombstones and thread replies included, as resume replays
+/// them). Ids assigned after it ([`next_message_id`]) then grow in commit order: a client that
+/// saw a message has been sent every earlier one, so resuming after it misses nothing.
+pub async fn lock_channel_head(
+    conn: &mut PgConnection,
+    channel_id: Uuid,
+) -> Result<Option<Uuid>, ApiError> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1::text, 11))")
+        .bind(channel_id)
+        .execute(&mut *conn)
+        .await
+        .or_internal("locking a channel's messages")?;
+    sqlx::query_scalar::<_, Uuid>(
+        "select message_id from channel_messages where channel_id = $1 \
+         order by message_id desc limit 1",
+    )
+    .bind(channel_id)
+    .fetch_optional(conn)
+    .await
+    .or_internal("reading a channel's newest message")
+}
+
+/// A fresh UUIDv7 above `previous`, even when another replica's clock is ahead or both fall in
+/// the same millisecond.
+pub fn next_message_id(previous: Option<Uuid>) -> Uuid {
+    let fresh = Uuid::now_v7();
+    match previous {
+        Some(previous) if fresh <= previous => Uuid::from_u128(previous.as_u128().wrapping_add(1)),
+        _ => fresh,
+    }
+}
+
 /// Stores a message, or returns `None` when the author already used the nonce. A concurrent
 /// insert with the same nonce waits for the first to commit or roll back (the unique index), so
 /// exactly one of them stores a message.

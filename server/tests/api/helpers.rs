@@ -165,16 +165,13 @@ pub async fn start_gateway(config: &Config) -> GatewayHandle {
 }
 
 /// The common case: one auth-svc, community-svc, message-svc and keys-svc, and one gateway.
+/// (`rolling_restart.rs` takes the services out to restart them.)
 pub struct TestApp {
     pub env: TestEnv,
-    #[expect(dead_code, reason = "held so auth-svc runs as long as the app")]
     pub auth: Running,
-    #[expect(dead_code, reason = "held so community-svc runs as long as the app")]
     pub community: Running,
     pub message: Running,
-    #[expect(dead_code, reason = "held so keys-svc runs as long as the app")]
     pub keys: Running,
-    #[expect(dead_code, reason = "held so signal-svc runs as long as the app")]
     pub signal: Running,
     pub gateway: GatewayHandle,
     pub http: reqwest::Client,
@@ -811,4 +808,530 @@ pub fn status_in(presences: &[Value], user_id: Uuid) -> Option<String> {
         .iter()
         .find(|p| p["user_id"] == json!(user_id))
         .and_then(|p| p["status"].as_str().map(str::to_string))
+}
+
+/// Starts the services and a gateway, as [`spawn_app_with`] does, on an environment prepared
+/// beforehand: a database restored from an older release's dump, say (`upgrade.rs`). The
+/// services migrate that database as they start.
+pub async fn spawn_app_on(env: TestEnv) -> TestApp {
+    let auth = env.start_auth().await;
+    let community = env.start_community().await;
+    let message = env.start_message().await;
+    let keys = start_keys(&env.config).await;
+    let signal = start_signal(&env.config).await;
+    let gateway = env.start_gateway().await;
+    TestApp {
+        env,
+        auth,
+        community,
+        message,
+        keys,
+        signal,
+        gateway,
+        http: http_client(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failover and restarts (nats_cluster.rs, rolling_restart.rs): a private NATS cluster, graceful
+// termination of a gateway process, HTTP sends that retry like a client, and WebSocket clients
+// that reconnect and resume.
+
+/// One node of a [`NatsCluster`].
+pub struct NatsNode {
+    pub port: u16,
+    cluster_port: u16,
+    monitor_port: u16,
+    child: Option<std::process::Child>,
+}
+
+/// A private cluster of `nats-server` processes on loopback (free ports), each routed to all
+/// the others. Nodes run with `--no_advertise`, so a client knows only the servers its
+/// `nats.url` lists and fails over only to those. Every node is killed when dropped.
+pub struct NatsCluster {
+    name: String,
+    pub nodes: Vec<NatsNode>,
+}
+
+impl NatsCluster {
+    /// A cluster of `size` nodes, none started yet.
+    pub fn new(size: usize) -> Self {
+        let nodes = (0..size)
+            .map(|_| NatsNode {
+                port: free_local_port(),
+                cluster_port: free_local_port(),
+                monitor_port: free_local_port(),
+                child: None,
+            })
+            .collect();
+        Self {
+            name: format!("c{}", Uuid::new_v4().simple()),
+            nodes,
+        }
+    }
+
+    /// The `nats.url` listing `nodes`, in that order.
+    pub fn url(&self, nodes: &[usize]) -> String {
+        nodes
+            .iter()
+            .map(|&i| format!("nats://127.0.0.1:{}", self.nodes[i].port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Starts node `i` with routes to every other node (started or not: it keeps trying) and
+    /// waits until it accepts clients.
+    pub fn start(&mut self, i: usize) {
+        let routes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, node)| format!("nats://127.0.0.1:{}", node.cluster_port))
+            .collect::<Vec<_>>()
+            .join(",");
+        let node = &mut self.nodes[i];
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &node.port.to_string()])
+            .args(["-m", &node.monitor_port.to_string()])
+            .args(["--cluster_name", &self.name])
+            .args([
+                "--cluster",
+                &format!("nats://127.0.0.1:{}", node.cluster_port),
+            ])
+            .args(["--routes", &routes, "--no_advertise"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server must be installed (scripts/lib/services.sh installs it)");
+        node.child = Some(child);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", node.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server node {i} did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL to node `i`, as a crash or a lost machine.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    /// The monitoring endpoint `path` (`routez`, `connz`, ...) of node `i`.
+    async fn monitor(&self, i: usize, path: &str) -> Option<Value> {
+        let url = format!("http://127.0.0.1:{}/{path}", self.nodes[i].monitor_port);
+        let response = reqwest::get(url).await.ok()?;
+        response.json().await.ok()
+    }
+
+    /// Waits (at most 20 s) until every running node has a route to every other running node.
+    pub async fn wait_until_meshed(&self) {
+        let running: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].child.is_some())
+            .collect();
+        let meshed = eventually(Duration::from_secs(20), || async {
+            for &i in &running {
+                let routes = self.monitor(i, "routez").await;
+                let count = routes.as_ref().and_then(|r| r["num_routes"].as_u64());
+                if count.unwrap_or(0) < running.len() as u64 - 1 {
+                    return false;
+                }
+            }
+            true
+        })
+        .await;
+        assert!(meshed, "the NATS cluster did not form");
+    }
+
+    /// The names of the clients connected to node `i` (Chatalot names its NATS connections
+    /// `gateway`, `auth-svc`, ...).
+    pub async fn clients_of(&self, i: usize) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .monitor(i, "connz?limit=1024")
+            .await
+            .and_then(|connz| connz["connections"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}
+
+impl GatewayProcess {
+    /// SIGTERM, as an orchestrator stops a process, and waits (at most `within`) for it to
+    /// exit; returns whether it exited successfully.
+    pub fn terminate(&mut self, within: Duration) -> bool {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill(1)");
+        assert!(sent.success(), "SIGTERM not delivered");
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the gateway") {
+                return status.success();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the gateway did not exit within {within:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The addresses of the gateways a client may use; tests change it as gateways stop and
+/// restart on new ports.
+#[derive(Clone, Default)]
+pub struct Gateways(std::sync::Arc<std::sync::Mutex<Vec<SocketAddr>>>);
+
+impl Gateways {
+    pub fn new(addrs: &[SocketAddr]) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(addrs.to_vec())))
+    }
+
+    /// Replaces `old` (a stopped gateway) with `new` (its replacement).
+    pub fn replace(&self, old: SocketAddr, new: SocketAddr) {
+        let mut addrs = self.0.lock().unwrap();
+        for addr in addrs.iter_mut().filter(|a| **a == old) {
+            *addr = new;
+        }
+    }
+
+    /// The `n`-th gateway, round robin.
+    pub fn pick(&self, n: usize) -> SocketAddr {
+        let addrs = self.0.lock().unwrap();
+        addrs[n % addrs.len()]
+    }
+}
+
+/// The client retry rule (docs/operations.md, "Rolling restarts"): a request answered
+/// 503 `service_unavailable`, or that got no answer at all (connection refused or closed: a
+/// gateway stopping), is retried after 100 ms, doubling up to 1.6 s, on the next gateway,
+/// for at most 30 s. Writes carry an idempotency key (a message nonce), so a retry never
+/// duplicates; every other status is final. Returns the final reply and the failed attempts'
+/// statuses (0 for no answer).
+pub async fn request_with_retry(
+    http: &reqwest::Client,
+    gateways: &Gateways,
+    start: usize,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (Reply, Vec<u16>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut failed = Vec::new();
+    let mut delay = Duration::from_millis(100);
+    for attempt in start.. {
+        let url = format!("http://{}{path}", gateways.pick(attempt));
+        let mut request = http.request(method.clone(), &url).bearer_auth(token);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let answered = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(bytes) => Some(Reply {
+                        status,
+                        headers,
+                        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                    }),
+                    Err(_) => None,
+                }
+            }
+            Err(_) => None,
+        };
+        match answered {
+            Some(reply) if reply.status != 503 => return (reply, failed),
+            Some(reply) => failed.push(reply.status),
+            None => failed.push(0),
+        }
+        assert!(
+            tokio::time::Instant::now() + delay < deadline,
+            "{method} {path}: no answer but 503 or a dropped connection for 30 s: {failed:?}"
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(1_600));
+    }
+    unreachable!("the loop returns or panics")
+}
+
+/// A message the server acknowledged.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    pub message_id: Uuid,
+    /// 201 for the first answer; 200 when a retry found the message an earlier attempt created.
+    pub status: u16,
+    /// When the send began and when its acknowledgement arrived.
+    pub sent_at: std::time::Instant,
+    pub acked_at: std::time::Instant,
+    /// Attempts that failed before (503, or 0 for no answer).
+    pub failed_attempts: Vec<u16>,
+}
+
+/// Sends `count` messages to `channel_id` one after the other (nonces `<tag>-<i>`), each retried
+/// by [`request_with_retry`] until acknowledged, starting on gateway `start`. Stops early when
+/// `stop` is cancelled.
+pub fn spawn_sender(
+    gateways: Gateways,
+    start: usize,
+    token: String,
+    channel_id: Uuid,
+    tag: &str,
+    count: usize,
+    stop: CancellationToken,
+) -> JoinHandle<Vec<Acknowledged>> {
+    let tag = tag.to_string();
+    tokio::spawn(async move {
+        let http = http_client();
+        let path = format!("/api/v1/channels/{channel_id}/messages");
+        let mut acknowledged = Vec::new();
+        for i in 0..count {
+            if stop.is_cancelled() {
+                break;
+            }
+            let nonce = format!("{tag}-{i}");
+            let body = json!({ "nonce": nonce, "body": format!("message {nonce}") });
+            let sent_at = std::time::Instant::now();
+            let (reply, failed_attempts) = request_with_retry(
+                &http,
+                &gateways,
+                start + i,
+                reqwest::Method::POST,
+                &path,
+                &token,
+                Some(body),
+            )
+            .await;
+            assert!(
+                matches!(reply.status, 200 | 201),
+                "send {nonce}: {} {}",
+                reply.status,
+                reply.body
+            );
+            acknowledged.push(Acknowledged {
+                message_id: uuid_of(&reply.body["message_id"]),
+                status: reply.status,
+                sent_at,
+                acked_at: std::time::Instant::now(),
+                failed_attempts,
+            });
+        }
+        acknowledged
+    })
+}
+
+/// What a [`spawn_follower`] client saw.
+#[derive(Debug, Default)]
+pub struct Followed {
+    /// Every `message_created` of the channel, in arrival order, with whether it came in a
+    /// resume replay.
+    pub messages: Vec<(Uuid, bool)>,
+    /// Why each connection ended: a close code, or 0 when it dropped without one.
+    pub endings: Vec<u16>,
+    /// Connections that got `ready`.
+    pub readies: usize,
+    /// Connection attempts that failed before `ready` (gateway down, or not serving).
+    pub failed_connects: usize,
+    /// Resumes completed (`resumed` received).
+    pub resumes: usize,
+}
+
+impl Followed {
+    pub fn ids(&self) -> Vec<Uuid> {
+        self.messages.iter().map(|(id, _)| *id).collect()
+    }
+}
+
+/// Waits (at most 20 s) until a [`spawn_follower`] client got its first `ready`: from then on
+/// it receives every message of the channel.
+pub async fn follower_ready(followed: &std::sync::Mutex<Followed>) {
+    let ready = eventually(Duration::from_secs(20), || async {
+        followed.lock().unwrap().readies > 0
+    })
+    .await;
+    assert!(ready, "follower never got ready");
+}
+
+/// A client following `channel_id` through gateways that stop, restart and lose NATS: it
+/// connects to gateway `start`, and whenever its connection ends (any close code but 4004 and
+/// 4005, or a drop) connects to the next gateway with `identify { resume }` from the newest
+/// message id it saw. Runs until `stop`; what it saw is readable while it runs.
+pub fn spawn_follower(
+    gateways: Gateways,
+    start: usize,
+    token: String,
+    channel_id: Uuid,
+    stop: CancellationToken,
+) -> (std::sync::Arc<std::sync::Mutex<Followed>>, JoinHandle<()>) {
+    let followed = std::sync::Arc::new(std::sync::Mutex::new(Followed::default()));
+    let log = followed.clone();
+    let task = tokio::spawn(async move {
+        let mut next = start;
+        let mut newest: Option<Uuid> = None;
+        // Bounded: a follower that cannot get back in for this many attempts fails the test.
+        let mut budget = 300;
+        while !stop.is_cancelled() {
+            let addr = gateways.pick(next);
+            next += 1;
+            let ending = tokio::select! {
+                _ = stop.cancelled() => break,
+                ending = follow_once(addr, &token, channel_id, &mut newest, &log) => ending,
+            };
+            match ending {
+                FollowEnd::NotReady => {
+                    log.lock().unwrap().failed_connects += 1;
+                    budget -= 1;
+                    assert!(budget > 0, "follower could not reconnect");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                FollowEnd::Ended(code) => {
+                    assert!(
+                        !matches!(code, 4004 | 4005),
+                        "follower refused by the gateway: {code}"
+                    );
+                    log.lock().unwrap().endings.push(code);
+                }
+            }
+        }
+    });
+    (followed, task)
+}
+
+enum FollowEnd {
+    /// No `ready`: refused, gateway down, or closed before it.
+    NotReady,
+    /// Closed with this code after `ready` (0: dropped).
+    Ended(u16),
+}
+
+async fn follow_once(
+    addr: SocketAddr,
+    token: &str,
+    channel_id: Uuid,
+    newest: &mut Option<Uuid>,
+    log: &std::sync::Mutex<Followed>,
+) -> FollowEnd {
+    let url = format!("ws://{addr}/ws");
+    let connect = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio_tungstenite::connect_async(&url),
+    );
+    let Ok(Ok((mut stream, _))) = connect.await else {
+        return FollowEnd::NotReady;
+    };
+    let mut identify = json!({ "token": token });
+    if let Some(newest) = newest {
+        identify["resume"] = json!({ "channels": { channel_id.to_string(): newest } });
+    }
+    let frame = json!({ "op": "identify", "d": identify }).to_string();
+    if stream.send(Message::Text(frame.into())).await.is_err() {
+        return FollowEnd::NotReady;
+    }
+    let mut ready = false;
+    let mut replaying = newest.is_some();
+    loop {
+        let Ok(next) = tokio::time::timeout(Duration::from_secs(5), stream.next()).await else {
+            let heartbeat = json!({ "op": "heartbeat" }).to_string();
+            if stream.send(Message::Text(heartbeat.into())).await.is_err() {
+                return if ready {
+                    FollowEnd::Ended(0)
+                } else {
+                    FollowEnd::NotReady
+                };
+            }
+            continue;
+        };
+        let text = match next {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(frame))) if ready => {
+                return FollowEnd::Ended(frame.map_or(1005, |f| u16::from(f.code)));
+            }
+            None | Some(Err(_)) if ready => return FollowEnd::Ended(0),
+            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return FollowEnd::NotReady,
+            Some(Ok(_)) => continue,
+        };
+        let frame: Value = serde_json::from_str(&text).expect("JSON frame");
+        match frame["op"].as_str() {
+            Some("ready") => {
+                ready = true;
+                log.lock().unwrap().readies += 1;
+            }
+            Some("resumed") => {
+                replaying = false;
+                log.lock().unwrap().resumes += 1;
+            }
+            Some("event") if frame["t"] == "message_created" => {
+                let message = &frame["d"]["message"];
+                if message["channel_id"] != json!(channel_id) {
+                    continue;
+                }
+                let id = uuid_of(&message["message_id"]);
+                *newest = Some(newest.map_or(id, |n| n.max(id)));
+                log.lock().unwrap().messages.push((id, replaying));
+            }
+            Some("event") if frame["t"] == "resume_gap" => {
+                panic!("follower: resume gap (more than 500 missed): {frame}");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks that `followed` saw every message of `acknowledged` exactly once and nothing else,
+/// waiting (at most 30 s) for stragglers. Panics with what is missing or duplicated.
+pub async fn assert_each_delivered_once(
+    who: &str,
+    followed: &std::sync::Mutex<Followed>,
+    acknowledged: &[Uuid],
+) {
+    let expected: std::collections::BTreeSet<Uuid> = acknowledged.iter().copied().collect();
+    assert_eq!(
+        expected.len(),
+        acknowledged.len(),
+        "acknowledged ids are not distinct"
+    );
+    eventually(Duration::from_secs(30), || async {
+        let seen: std::collections::BTreeSet<Uuid> =
+            followed.lock().unwrap().ids().into_iter().collect();
+        expected.is_subset(&seen)
+    })
+    .await;
+    let ids = followed.lock().unwrap().ids();
+    let mut counts = std::collections::BTreeMap::<Uuid, usize>::new();
+    for id in &ids {
+        *counts.entry(*id).or_default() += 1;
+    }
+    let missing: Vec<&Uuid> = expected
+        .iter()
+        .filter(|id| !counts.contains_key(id))
+        .collect();
+    let duplicated: Vec<(&Uuid, &usize)> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    let unexpected: Vec<&Uuid> = counts.keys().filter(|id| !expected.contains(id)).collect();
+    assert!(
+        missing.is_empty() && duplicated.is_empty() && unexpected.is_empty(),
+        "{who}: {} acknowledged, {} received; missing {missing:?}, duplicated {duplicated:?}, \
+         never acknowledged {unexpected:?}",
+        expected.len(),
+        ids.len()
+    );
 }

@@ -39,6 +39,17 @@ async fn skeleton_services_start_report_ready_and_stop_cleanly() {
     ];
 
     let http = http_client();
+    // Built, but the process has not said it finished starting: not ready yet.
+    let starting = send(
+        &http,
+        reqwest::Method::GET,
+        &format!("http://{admin}/readyz"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(starting.status, 503);
+    readiness.mark_started();
     let ready = send(
         &http,
         reqwest::Method::GET,
@@ -103,6 +114,7 @@ async fn skeleton_services_start_report_ready_and_stop_cleanly() {
 #[tokio::test]
 async fn readiness_fails_while_a_dependency_is_missing() {
     let readiness = Readiness::default();
+    readiness.mark_started();
     readiness.add("always-down", || async { false });
     let shutdown = CancellationToken::new();
     let admin = serve_admin(

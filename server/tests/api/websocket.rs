@@ -154,3 +154,18 @@ async fn a_client_that_does_not_read_is_disconnected_not_buffered() {
         "the client was not cut off: {received} frames"
     );
 }
+
+#[tokio::test]
+async fn open_connections_are_counted_for_autoscaling() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let _ws = WsClient::identified(&app.gateway.ws_url(), &alice.access_token).await;
+    // The gauge is process-wide (other tests' gateways count too): at least this connection.
+    let metrics = chatalot_shared::telemetry::render_metrics();
+    let open: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("chatalot_gateway_websocket_connections "))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("the gauge is exported");
+    assert!(open >= 1.0, "{open}");
+}

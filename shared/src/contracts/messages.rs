@@ -421,6 +421,17 @@ pub struct MessagesSince {
 // header (`community::scope::CHANNEL`), so gateways deliver them only to those who see the
 // channel. `read_state_updated` goes to the user's own subject (their other devices).
 
+/// NATS headers of `message_created` linking each message to the one before it in its channel,
+/// so a gateway notices a message it never received (core NATS may drop an event) and has the
+/// client resume instead of silently skipping it. message-svc creates a channel's messages one at
+/// a time with increasing ids, so `PREVIOUS` is exactly the newest message before this one.
+pub mod link {
+    /// The message's id.
+    pub const MESSAGE_ID: &str = "Chatalot-Message-Id";
+    /// The id of the channel's message before it (absent for the first).
+    pub const PREVIOUS: &str = "Chatalot-Previous-Message-Id";
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MessageCreated {
     pub message: Message,

@@ -91,7 +91,8 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
     }
 
     /// Subscribes every operation and serves requests until `shutdown`, then stops taking new
-    /// requests and waits for those in flight.
+    /// requests, answers those NATS already delivered to this replica, and waits for those in
+    /// flight.
     pub async fn serve(
         self,
         nats: async_nats::Client,
@@ -132,11 +133,31 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
 
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let tracker = TaskTracker::new();
+        // On shutdown the endpoints unsubscribe, and the requests NATS had already handed to
+        // this replica are still answered (dropping them would leave each caller waiting for
+        // its timeout, then a 503): the streams end once those are taken.
+        let mut service = Some(service);
+        let mut drain_until = None;
         loop {
-            let next = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                // A service without operations yet (a skeleton) still runs until shutdown.
-                next = requests.next(), if !requests.is_empty() => next,
+            let next = match drain_until {
+                None => tokio::select! {
+                    _ = shutdown.cancelled() => {
+                        if let Some(service) = service.take()
+                            && let Err(err) = service.stop().await
+                        {
+                            tracing::debug!(service = name, error = %err, "stopping the NATS service");
+                        }
+                        drain_until = Some(tokio::time::Instant::now() + DRAIN_TIMEOUT);
+                        continue;
+                    }
+                    // A service without operations yet (a skeleton) still runs until shutdown.
+                    next = requests.next(), if !requests.is_empty() => next,
+                },
+                Some(_) if requests.is_empty() => None,
+                Some(until) => tokio::time::timeout_at(until, requests.next())
+                    .await
+                    .ok()
+                    .flatten(),
             };
             let Some((operation, handler, request)) = next else {
                 break;
@@ -163,8 +184,10 @@ impl<S: Clone + Send + Sync + 'static> RpcRouter<S> {
                 }
             });
         }
-        // Stop taking requests (endpoints unsubscribe), then finish the ones in flight.
-        if let Err(err) = service.stop().await {
+        // Requests taken; finish the ones in flight.
+        if let Some(service) = service.take()
+            && let Err(err) = service.stop().await
+        {
             tracing::debug!(service = name, error = %err, "stopping the NATS service");
         }
         drop(requests);

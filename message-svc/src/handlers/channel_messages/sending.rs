@@ -125,12 +125,16 @@ struct Draft<'a> {
 
 /// Stores the message with its attachments and mentions, then announces it. When a concurrent
 /// call with the same nonce won, its message is the answer and nothing is announced twice.
+/// Messages of one channel are created one at a time, with increasing ids
+/// ([`messages::lock_channel_head`]), and announced with the id before them.
 async fn create(
     state: &AppState,
     grant: &ChannelGrant,
     draft: Draft<'_>,
 ) -> Result<Message, ApiError> {
-    let message_id = Uuid::now_v7();
+    let mut tx = state.begin().await?;
+    let previous = messages::lock_channel_head(&mut tx, grant.channel_id).await?;
+    let message_id = messages::next_message_id(previous);
     let new = NewMessage {
         message_id,
         channel_id: grant.channel_id,
@@ -142,7 +146,6 @@ async fn create(
         thread_root_id: draft.thread_root_id,
         forwarded_from: draft.forwarded_from,
     };
-    let mut tx = state.begin().await?;
     let Some(stored) = messages::insert(&mut tx, &new).await? else {
         tx.rollback()
             .await
@@ -161,7 +164,7 @@ async fn create(
     mentions::record(&mut tx, &stored, draft.mentions).await?;
     let message = assemble_one(&mut tx, stored, Some(grant.user_id)).await?;
     tx.commit().await.or_internal("committing a message")?;
-    notify::message_created(state, &for_everyone(message.clone())).await;
+    notify::message_created(state, &for_everyone(message.clone()), previous).await;
     Ok(message)
 }
 
