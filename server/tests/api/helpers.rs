@@ -184,22 +184,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut env = TestEnv::new().await;
     configure(&mut env.config);
-    let auth = env.start_auth().await;
-    let community = env.start_community().await;
-    let message = env.start_message().await;
-    let keys = start_keys(&env.config).await;
-    let signal = start_signal(&env.config).await;
-    let gateway = env.start_gateway().await;
-    TestApp {
-        env,
-        auth,
-        community,
-        message,
-        keys,
-        signal,
-        gateway,
-        http: http_client(),
-    }
+    spawn_app_on(env).await
 }
 
 pub fn http_client() -> reqwest::Client {
@@ -810,9 +795,9 @@ pub fn status_in(presences: &[Value], user_id: Uuid) -> Option<String> {
         .and_then(|p| p["status"].as_str().map(str::to_string))
 }
 
-/// Starts the services and a gateway, as [`spawn_app_with`] does, on an environment prepared
-/// beforehand: a database restored from an older release's dump, say (`upgrade.rs`). The
-/// services migrate that database as they start.
+/// Starts the services and a gateway on `env`: a fresh one ([`spawn_app_with`]) or one prepared
+/// beforehand, such as a database restored from an older release's dump (`upgrade.rs`). The
+/// services migrate the database as they start.
 pub async fn spawn_app_on(env: TestEnv) -> TestApp {
     let auth = env.start_auth().await;
     let community = env.start_community().await;
