@@ -2,10 +2,10 @@
 # Generates src/lib/api/schema.d.ts from the server's OpenAPI document (`chatalot openapi`).
 #   scripts/gen-api.sh          regenerate
 #   scripts/gen-api.sh --check  fail if the committed file differs from what the server says
-# The server binary: $CHATALOT_BIN, else ../target/debug/chatalot (built by cargo build).
+# The server binary: $SERVER_BIN, else ../target/debug/chatalot (built by cargo build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bin=${CHATALOT_BIN:-../target/debug/chatalot}
+bin=${SERVER_BIN:-../target/debug/chatalot}
 [[ -x $bin ]] || { echo "gen-api: $bin is missing; run cargo build -p chatalot" >&2; exit 1; }
 mkdir -p .svelte-kit
 "$bin" openapi >openapi.json

@@ -7,14 +7,14 @@ import { resolve } from 'node:path';
 export const PORT = Number(process.env.E2E_PORT ?? 18280);
 export const ADMIN_PORT = PORT + 1000;
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
-export const DATABASE = 'chatalot_web_e2e';
+export const DATABASE = `chatalot_web_e2e_${PORT}`;
 const PG = process.env.TEST_CHATALOT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const DATABASE_URL = `${PG}/${DATABASE}`;
 
 const root = resolve(import.meta.dirname, '../../..');
-const binary = process.env.CHATALOT_BIN ?? resolve(root, 'target/debug/chatalot');
-const webRoot = resolve(root, 'web/build');
-export const LOG_FILE = resolve(root, 'web/test-results/chatalot.log');
+const binary = process.env.SERVER_BIN ?? resolve(root, 'target/debug/chatalot');
+const webRoot = process.env.E2E_WEB_ROOT ?? resolve(root, 'web/build');
+export const LOG_FILE = resolve(root, `web/test-results/chatalot-${PORT}.log`);
 
 /** Runs SQL against the maintenance database or the test's (psql, trust auth). */
 export function sql(query: string, database = 'postgres'): string {
@@ -30,13 +30,14 @@ export async function startBackend(): Promise<ChildProcess> {
 	sql(`drop database if exists ${DATABASE} with (force)`);
 	sql(`create database ${DATABASE}`);
 	const { privateKey } = generateKeyPairSync('ed25519');
-	const namespace = `web_e2e_${process.pid}`;
+	const namespace = `web_e2e_${PORT}_${process.pid}`;
 	mkdirSync(resolve(root, 'web/test-results'), { recursive: true });
 	const log = openSync(LOG_FILE, 'w');
 	const child = spawn(binary, [], {
 		stdio: ['ignore', log, log],
 		env: {
-			...process.env,
+			// Nothing from a developer's own CHATALOT_* configuration leaks into the test server.
+			...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHATALOT_'))),
 			RUST_LOG: process.env.TEST_LOG ?? 'info',
 			CHATALOT_DATABASE__URL: DATABASE_URL,
 			CHATALOT_NATS__URL: process.env.TEST_CHATALOT_NATS_URL ?? 'nats://127.0.0.1:4222',
