@@ -12,9 +12,9 @@
 # environment; the entrypoint also reads CHATALOT_<SECTION>__<KEY>__FILE=/path (secrets mounted
 # as files, see deploy/docker/entrypoint.sh). Deployment guides: deploy/README.md, k8s/README.md.
 #
-# Stages: `build` (Rust, release), `web` (the web client; a placeholder until web/ exists),
-# `runtime` (Debian slim, non-root). scripts/check-deploy.sh lints this file (hadolint) and checks
-# that its binaries, Rust version and COPY sources match the repository.
+# Stages: `build` (Rust, release), `wasm` (the crypto crate for the browser), `web` (the web
+# client), `runtime` (Debian slim, non-root). scripts/check-deploy.sh lints this file (hadolint)
+# and checks that its binaries, Rust version and COPY sources match the repository.
 
 # Must equal the channel in rust-toolchain.toml (scripts/check-deploy.sh checks it).
 ARG RUST_VERSION=1.95.0
@@ -48,22 +48,28 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     mkdir -p /out/bin; \
     for bin in $BINARIES; do install -m 0755 "target/release/$bin" /out/bin/; done
 
+# ----------------------------------------------------------------------------------------- wasm
+# The crypto crate compiled to WebAssembly for the web client (end-to-end encryption runs in the
+# browser): web/scripts/build-wasm.sh adds the wasm32 target, installs wasm-bindgen-cli at the
+# version in Cargo.lock, and writes the JavaScript package to web/src/lib/e2e/pkg.
+FROM build AS wasm
+RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
+    --mount=type=cache,target=/src/target,sharing=locked \
+    bash web/scripts/build-wasm.sh \
+    && mkdir -p /out \
+    && cp -r web/src/lib/e2e/pkg /out/pkg
+
 # ------------------------------------------------------------------------------------------ web
-# The web client (a SvelteKit static build in web/, coming in a later issue) is served by the
-# gateways from gateway.web_root, which the runtime stage points at /usr/share/chatalot/web. When
-# web/ lands, replace this stage with its build and leave the rest of the file as it is, e.g.:
-#
-#   FROM node:22-bookworm-slim AS web
-#   WORKDIR /web
-#   COPY web/package.json web/package-lock.json ./
-#   RUN npm ci
-#   COPY web/ ./
-#   RUN npm run build && mv build /out
-#
-# (.dockerignore already keeps web/node_modules and web/build out of the context). Until then
-# the stage yields an empty directory, and the gateway answers 404 at `/` as without a web root.
-FROM debian:${DEBIAN_RELEASE}-slim AS web
-RUN mkdir -p /out
+# The web client: a static SvelteKit build the gateways serve from gateway.web_root, which the
+# runtime stage points at /usr/share/chatalot/web.
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+COPY --from=wasm /out/pkg/ src/lib/e2e/pkg/
+RUN npx vite build && mv build /out
 
 # -------------------------------------------------------------------------------------- runtime
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime

@@ -48,8 +48,11 @@ set_config() {
     # Follows the listen port even when CHATALOT_GATEWAY__LISTEN was given without PORT.
     : "${CHATALOT_GATEWAY__PUBLIC_URL:=http://localhost:${CHATALOT_GATEWAY__LISTEN##*:}}"
     : "${CHATALOT_ADMIN__LISTEN:=127.0.0.1:9090}"
+    # The web client scripts/build-web.sh builds, served at `/`.
+    : "${CHATALOT_GATEWAY__WEB_ROOT:=$PWD/web/build}"
     export CHATALOT_DATABASE__URL CHATALOT_NATS__URL CHATALOT_REDIS__URL \
-        CHATALOT_GATEWAY__LISTEN CHATALOT_GATEWAY__PUBLIC_URL CHATALOT_ADMIN__LISTEN
+        CHATALOT_GATEWAY__LISTEN CHATALOT_GATEWAY__PUBLIC_URL CHATALOT_ADMIN__LISTEN \
+        CHATALOT_GATEWAY__WEB_ROOT
 }
 
 # Only services on this machine's default ports are ours to install and start; a URL pointing
@@ -246,6 +249,10 @@ main() {
 
     step "build (cargo build --release --bin chatalot)"
     cargo build --release --bin chatalot
+    step_done
+
+    step "web client (scripts/build-web.sh)"
+    bash scripts/build-web.sh
     step_done
 
     launch

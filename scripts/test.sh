@@ -7,9 +7,11 @@
 #   4. end-to-end crypto checks beyond cargo test: interoperability with the Python X3DH and
 #      Double Ratchet implementations (PyPI) and with libsignal's sender keys (npm), and the
 #      crypto tests compiled to wasm32 and run under Node (each script installs what it needs)
-#   5. checks the deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
+#   5. the web client (scripts/test-web.sh: build, API types against the OpenAPI document,
+#      svelte-check, Vitest, Playwright end-to-end tests in Debian's Chromium)
+#   6. checks the deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
 #      kubectl kustomize + kubernetes-validate, proxy and alert configs)
-#   6. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
+#   7. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
 #
 # Arguments are passed on to cargo test (e.g. scripts/test.sh -- --nocapture).
 # Ends with "chatalot tests: passed" or says which step failed, and exits non-zero then.
@@ -88,6 +90,8 @@ smoke_test() {
 
     body=$(curl -fsS --max-time 10 "$base/api/v1/openapi.json") || die "GET $base/api/v1/openapi.json failed"
     [[ $body == *'"openapi"'* ]] || die "$base/api/v1/openapi.json is not an OpenAPI document: ${body:0:200}"
+    body=$(curl -fsS --max-time 10 "$base/invite/anything") || die "GET $base/invite/anything failed"
+    [[ $body == *'<title>Chatalot</title>'* ]] || die "$base/ does not serve the web client: ${body:0:200}"
     curl -fsS --max-time 10 -o /dev/null "$admin/readyz" || die "GET $admin/readyz failed"
     say "openapi.json and /readyz answer; stopping chatalot (pid $SMOKE_PID) with SIGTERM"
 
@@ -138,6 +142,10 @@ main() {
 
     step "crypto on wasm32 (wasm-bindgen-test under Node)"
     bash crypto/wasm/test.sh
+    step_done
+
+    step "web client: build, API types, svelte-check, unit and end-to-end tests"
+    bash scripts/test-web.sh
     step_done
 
     step "deployment files (Dockerfile, compose, Kubernetes)"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The web client's checks (scripts/test.sh runs them after cargo test):
+#
+#   1. builds it (scripts/build-web.sh);
+#   2. the API types are what the server's OpenAPI document says (web/scripts/gen-api.sh --check);
+#   3. svelte-check (types, accessibility warnings as errors) and the Vitest unit tests;
+#   4. Playwright end-to-end tests in Debian's Chromium (installed with apt when missing) against
+#      the debug chatalot binary, which they start with their own database, NATS namespace and
+#      Redis prefix (web/tests/e2e/backend.ts). Screenshots land in web/test-results/screenshots.
+#
+# Arguments go to `playwright test` (e.g. scripts/test-web.sh tests/e2e/chat.spec.ts).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib/common.sh
+source scripts/lib/common.sh
+
+require_cargo
+need_cmd psql postgresql-client
+need_cmd chromium chromium
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+((major >= 20)) || die "the web tests need Node.js 20 or newer (Playwright); found ${major}"
+
+say "web: cargo build -p chatalot (the server the end-to-end tests start)"
+cargo build --locked -p chatalot
+export SERVER_BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/chatalot
+
+bash scripts/build-web.sh
+cd web
+bash scripts/gen-api.sh --check
+npx svelte-kit sync
+npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
+npx vitest run
+PLAYWRIGHT_SKIP_VALIDATE_HOST_REQUIREMENTS=1 npx playwright test "$@"
+say "web: all checks passed"
