@@ -91,6 +91,32 @@ ensure_jwt_keys() {
 
 # Uses the key files unless a private key was supplied (then the public key, if not given as
 # well, is left for Chatalot to derive from it rather than taken from a different pair).
+# Creates a P-256 key for Web Push (VAPID), once: browsers' push subscriptions are bound to it,
+# so later runs reuse it.
+ensure_vapid_key() {
+    local private=$DATA_DIR/vapid-private.pem
+    need_cmd openssl
+    if [[ ! -s $private ]]; then
+        say "generating a Web Push (VAPID) key in $DATA_DIR/"
+        (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$private.tmp") ||
+            die "openssl could not generate a key"
+        mv "$private.tmp" "$private"
+    fi
+    chmod 600 "$private"
+}
+
+set_push_config() {
+    if [[ -n ${CHATALOT_PUSH__VAPID_PRIVATE_KEY:-} ]]; then
+        say "Web Push: using the key in CHATALOT_PUSH__VAPID_PRIVATE_KEY"
+    else
+        ensure_vapid_key
+        CHATALOT_PUSH__VAPID_PRIVATE_KEY=$(<"$DATA_DIR/vapid-private.pem")
+    fi
+    # Push services may contact this address about the pushes; operators set their own.
+    : "${CHATALOT_PUSH__VAPID_SUBJECT:=mailto:admin@localhost}"
+    export CHATALOT_PUSH__VAPID_PRIVATE_KEY CHATALOT_PUSH__VAPID_SUBJECT
+}
+
 set_jwt_config() {
     if [[ -n ${CHATALOT_JWT__PRIVATE_KEY:-} ]]; then
         say "JWT: using the key in CHATALOT_JWT__PRIVATE_KEY"
@@ -241,10 +267,11 @@ main() {
     ensure_services
     step_done
 
-    step "configuration (.data/, JWT keys)"
+    step "configuration (.data/, JWT and Web Push keys)"
     mkdir -p "$DATA_DIR"
     chmod 700 "$DATA_DIR" # it holds the private key
     set_jwt_config
+    set_push_config
     step_done
 
     step "build (cargo build --release --bin chatalot)"

@@ -32,6 +32,7 @@ pub mod revocations;
 pub mod routes;
 pub mod state;
 pub mod tokens;
+pub mod web;
 pub mod ws;
 
 use anyhow::Context;
@@ -124,7 +125,7 @@ impl Gateway {
         let mut router =
             routes::api_router(app.config.max_body_bytes).route("/ws", get(ws::upgrade));
         if let Some(web_root) = &app.config.web_root {
-            router = router.fallback_service(tower_http::services::ServeDir::new(web_root));
+            router = router.fallback_service(web::router(web_root));
         }
         let router: Router = router.with_state(app.clone());
         let drain_timeout = Duration::from_millis(app.config.drain_timeout_ms);

@@ -7,7 +7,8 @@
 //! checks every request against community-svc's permission answer (`channel_access`), stores
 //! messages in its own PostgreSQL schema (`message`) and, after each commit, publishes events on
 //! the channel's community subject (with the channel scope header) or on the recipients' user
-//! subjects. Typing indicators and slow-mode windows live in Redis only.
+//! subjects. Typing indicators and slow-mode windows live in Redis only. Recipients of a
+//! conversation message who are connected nowhere get a Web Push (metadata only) instead.
 //!
 //! ## Layout
 //! - [`MessageService`] (here): connects NATS, PostgreSQL (running `migrations/`) and Redis,
@@ -17,11 +18,14 @@
 //! - `domain/`: validated input of channel messages (bodies, nonces, emoji, mentions, pages).
 //! - `repository/`: SQL, one module per table group.
 //! - `notify`: channel message events, published after commits.
+//! - `push`: Web Push of conversation messages to recipients with no live connection, from a
+//!   bounded queue worked off in the background.
 //! - `state`: what handlers share.
 
 mod domain;
 mod handlers;
 mod notify;
+mod push;
 mod repository;
 mod state;
 
@@ -40,6 +44,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// A connected, ready-to-serve message service. Build it, then run it until shutdown.
 pub struct MessageService {
     state: AppState,
+    /// Sends Web Push in the background while the service runs; `None` when push is off.
+    push_worker: Option<push::PushWorker>,
 }
 
 impl MessageService {
@@ -62,6 +68,8 @@ impl MessageService {
             runtime.subjects.clone(),
             config.nats.request_timeout(),
         );
+        let (pusher, push_worker) = push::build(config, runtime.db.clone(), cache.clone())
+            .context("setting up web push (push.*)")?;
         let state = AppState::new(Shared {
             pool: runtime.db,
             nats: runtime.nats,
@@ -69,20 +77,31 @@ impl MessageService {
             rpc,
             cache,
             attachment_orphan_grace: config.attachments.orphan_grace(),
+            push: pusher,
         });
-        Ok(Self { state })
+        Ok(Self { state, push_worker })
     }
 
-    /// Serves every operation until `shutdown`, then drains, flushes pending events and closes
-    /// the pool.
+    /// Serves every operation until `shutdown`, then drains, lets pushes under way finish,
+    /// flushes pending events and closes the pool.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let state = self.state;
         let nats = state.nats.clone();
         let subjects = state.subjects.clone();
         let pool = state.pool.clone();
+        let stop_pushing = CancellationToken::new();
+        let pushing = self
+            .push_worker
+            .map(|worker| tokio::spawn(worker.run(stop_pushing.clone())));
         let served = handlers::router(state)
             .serve(nats.clone(), &subjects, shutdown)
             .await;
+        stop_pushing.cancel();
+        if let Some(pushing) = pushing
+            && let Err(err) = pushing.await
+        {
+            tracing::warn!(error = %err, "the push worker ended abnormally");
+        }
         chatalot_shared::runtime::finish(&nats, &pool).await;
         served.context("serving message requests")
     }

@@ -1,6 +1,7 @@
 //! What every handler shares: the database pool, NATS, Redis and a client for asking other
 //! services (community-svc's permission answers).
 
+use crate::push::Pusher;
 use chatalot_shared::{ApiError, cache::Cache, db::OrInternal, rpc::RpcClient, subjects::Subjects};
 use sqlx::{PgPool, Postgres, Transaction, pool::PoolConnection};
 use std::{ops::Deref, sync::Arc};
@@ -18,6 +19,8 @@ pub struct Shared {
     pub cache: Cache,
     /// How long an upload may stay unlinked before the orphan sweep may claim it.
     pub attachment_orphan_grace: std::time::Duration,
+    /// Web Push of conversation messages (off without a VAPID key).
+    pub push: Pusher,
 }
 
 impl AppState {

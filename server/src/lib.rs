@@ -67,8 +67,7 @@ pub enum Role {
 }
 
 /// The first line of `chatalot --help`.
-pub const USAGE: &str =
-    "usage: chatalot [all | gateway | auth | community | message | keys | signal]";
+pub const USAGE: &str = "usage: chatalot [all | gateway | auth | community | message | keys | signal]\n       chatalot openapi    print the REST API's OpenAPI document";
 
 impl Role {
     /// The role named by the command-line arguments (after the program name); `all` without one.

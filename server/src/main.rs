@@ -13,6 +13,19 @@ async fn main() -> ExitCode {
         println!("{}", chatalot::USAGE);
         return ExitCode::SUCCESS;
     }
+    if args.len() == 1 && args[0] == "openapi" {
+        // The REST API's OpenAPI document, for generating clients (web/ generates its types so).
+        return match chatalot_gateway::routes::openapi_json() {
+            Ok(document) => {
+                println!("{document}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("chatalot: cannot serialise the OpenAPI document: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let role = match chatalot::Role::from_args(args.into_iter()) {
         Ok(role) => role,
         Err(message) => {

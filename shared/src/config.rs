@@ -30,6 +30,7 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     pub presence: PresenceConfig,
     pub calls: CallsConfig,
+    pub push: PushConfig,
 }
 
 /// How to reach NATS and which part of its subject space this deployment uses.
@@ -508,6 +509,95 @@ impl CallsConfig {
     }
 }
 
+/// Web Push (RFC 8030, 8291, 8292) of conversation messages to users with no live connection
+/// (see `docs/push.md`). message-svc sends; it alone needs the private key.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    /// Switch push off even with a key configured.
+    pub enabled: bool,
+    /// The VAPID private key: a P-256 key, PKCS#8 PEM (`deploy/generate-secrets.sh` writes
+    /// `vapid-private.pem`; in a container set `CHATALOT_PUSH__VAPID_PRIVATE_KEY__FILE`). Empty:
+    /// push is off and `GET /api/v1/push/vapid-public-key` answers `{"enabled": false}`.
+    pub vapid_private_key: Secret,
+    /// Who runs this server, for push services to contact (RFC 8292 `sub`): a `mailto:` or
+    /// `https://` URL. Required with a key.
+    pub vapid_subject: String,
+    /// How long a push service keeps a notification for an unreachable device (the `TTL`
+    /// header), at most 28 days.
+    pub ttl_secs: u64,
+    /// Longest wait for one push service to answer.
+    pub request_timeout_ms: u64,
+    /// Messages whose pushes are being sent at once (each to at most 8 subscriptions at a time).
+    pub max_concurrency: usize,
+    /// Messages waiting for their pushes; past it new ones get none (and are counted in
+    /// `chatalot_push_total{outcome="dropped"}`), so a slow push service never grows memory.
+    pub queue_capacity: usize,
+    /// Subscriptions one user may hold (one per browser profile); a new one beyond it replaces
+    /// the one registered longest ago.
+    pub max_subscriptions_per_user: u32,
+    /// Accepts `http://` endpoints and IP addresses as hosts. Only for tests and local push
+    /// services: real push services are `https://` names, and refusing the rest keeps users from
+    /// pointing the server at internal addresses.
+    pub allow_insecure_endpoints: bool,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            vapid_private_key: Secret::default(),
+            vapid_subject: String::new(),
+            ttl_secs: 24 * 3600,
+            request_timeout_ms: 10_000,
+            max_concurrency: 16,
+            queue_capacity: 1_024,
+            max_subscriptions_per_user: 10,
+            allow_insecure_endpoints: false,
+        }
+    }
+}
+
+impl PushConfig {
+    /// The longest `ttl_secs` push services accept (web-push libraries and FCM use 28 days).
+    pub const MAX_TTL_SECS: u64 = 28 * 24 * 3600;
+
+    /// Whether push is on: enabled and a key configured.
+    pub fn is_active(&self) -> bool {
+        self.enabled && !self.vapid_private_key.is_empty()
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |msg: &str| Err(ConfigError(msg.to_string()));
+        if self.is_active()
+            && !(self.vapid_subject.starts_with("mailto:")
+                || self.vapid_subject.starts_with("https://"))
+        {
+            return fail(
+                "push.vapid_subject must be a mailto: or https:// URL saying who runs this server \
+                 (push services use it to reach you), for example mailto:admin@example.com",
+            );
+        }
+        if !(1..=Self::MAX_TTL_SECS).contains(&self.ttl_secs) {
+            return fail("push.ttl_secs must be 1 to 2419200 (28 days)");
+        }
+        if self.request_timeout_ms == 0 {
+            return fail("push.request_timeout_ms must be above 0");
+        }
+        if self.max_concurrency == 0 || self.queue_capacity == 0 {
+            return fail("push.max_concurrency and push.queue_capacity must be at least 1");
+        }
+        if !(1..=100).contains(&self.max_subscriptions_per_user) {
+            return fail("push.max_subscriptions_per_user must be 1 to 100");
+        }
+        Ok(())
+    }
+}
+
 /// A configuration that cannot be used, with a sentence saying what to fix.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -577,6 +667,7 @@ impl Config {
         self.attachments.validate()?;
         self.presence.validate()?;
         self.calls.validate()?;
+        self.push.validate()?;
         Ok(())
     }
 }
@@ -765,13 +856,50 @@ mod tests {
     }
 
     #[test]
+    fn push_settings_are_checked() {
+        assert!(!Config::default().push.is_active());
+        let config = env_with(&[
+            ("CHATALOT_PUSH__VAPID_PRIVATE_KEY", "pem"),
+            ("CHATALOT_PUSH__VAPID_SUBJECT", "mailto:admin@example.com"),
+        ])
+        .map(|c| c.push.is_active())
+        .map_err(|e| e.to_string());
+        assert_eq!(config, Ok(true));
+        for vars in [
+            vec![("CHATALOT_PUSH__VAPID_PRIVATE_KEY", "pem")],
+            vec![
+                ("CHATALOT_PUSH__VAPID_PRIVATE_KEY", "pem"),
+                ("CHATALOT_PUSH__VAPID_SUBJECT", "admin@example.com"),
+            ],
+            vec![("CHATALOT_PUSH__TTL_SECS", "0")],
+            vec![("CHATALOT_PUSH__TTL_SECS", "2419201")],
+            vec![("CHATALOT_PUSH__REQUEST_TIMEOUT_MS", "0")],
+            vec![("CHATALOT_PUSH__QUEUE_CAPACITY", "0")],
+            vec![("CHATALOT_PUSH__MAX_SUBSCRIPTIONS_PER_USER", "0")],
+        ] {
+            let err = env_with(&vars).err().map(|e| e.to_string());
+            assert!(err.unwrap_or_default().contains("push."), "{vars:?}");
+        }
+        // Switched off, a key needs no subject.
+        let off = env_with(&[
+            ("CHATALOT_PUSH__ENABLED", "false"),
+            ("CHATALOT_PUSH__VAPID_PRIVATE_KEY", "pem"),
+        ])
+        .map(|c| c.push.is_active())
+        .map_err(|e| e.to_string());
+        assert_eq!(off, Ok(false));
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let mut config = Config::default();
         config.attachments.s3_secret_access_key = Secret::new("s3-secret-value");
         config.calls.turn_secret = Secret::new("turn-secret-value");
+        config.push.vapid_private_key = Secret::new("vapid-secret-value");
         let printed = format!("{config:?}");
         assert!(!printed.contains("turn-secret-value"), "{printed}");
         assert!(!printed.contains("postgres://"), "{printed}");
         assert!(!printed.contains("s3-secret-value"), "{printed}");
+        assert!(!printed.contains("vapid-secret-value"), "{printed}");
     }
 }

@@ -72,6 +72,14 @@ pub enum ErrorCode {
     /// The call already has as many participants as it may (`calls.max_participants`, or the
     /// voice channel's `voice_cap`).
     CallFull,
+    /// A push subscription's endpoint is not an `https://` URL of a push service (or is longer
+    /// than 2048 bytes).
+    InvalidPushEndpoint,
+    /// A push subscription's keys are not a base64url P-256 public key (`p256dh`, 65 bytes,
+    /// uncompressed, on the curve) and a 16-byte `auth` secret.
+    InvalidPushKeys,
+    /// Web Push is not configured on this server (no VAPID key).
+    PushDisabled,
     /// The owning service did not answer in time or is not running.
     ServiceUnavailable,
     /// Something unexpected failed on the server.
@@ -85,11 +93,11 @@ impl ErrorCode {
         match self {
             InvalidJson | InvalidRequest | InvalidUsername | InvalidEmail | WeakPassword
             | InviteInvalid | InviteExpired | InviteExhausted | InviteRequired
-            | PlaintextNotAllowed => 400,
+            | PlaintextNotAllowed | InvalidPushEndpoint | InvalidPushKeys => 400,
             MissingToken | InvalidToken | TokenExpired | InvalidCredentials
             | InvalidRefreshToken | RefreshTokenReused | SessionRevoked => 401,
             Forbidden | AccountDisabled | RegistrationClosed => 403,
-            NotFound | RouteNotFound => 404,
+            NotFound | RouteNotFound | PushDisabled => 404,
             MethodNotAllowed => 405,
             UsernameTaken | CallFull => 409,
             InvalidExpiry | InvalidSignature => 422,
@@ -135,6 +143,9 @@ impl ErrorCode {
             PlaintextNotAllowed => "plaintext_not_allowed",
             InvalidSignature => "invalid_signature",
             CallFull => "call_full",
+            InvalidPushEndpoint => "invalid_push_endpoint",
+            InvalidPushKeys => "invalid_push_keys",
+            PushDisabled => "push_disabled",
             ServiceUnavailable => "service_unavailable",
             Internal => "internal",
         }

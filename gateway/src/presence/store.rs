@@ -334,7 +334,7 @@ impl Store {
 
     fn keys(cache: &Cache, user_id: Uuid) -> [String; 3] {
         [
-            cache.key(&format!("presence:conns:{user_id}")),
+            cache.key(&liveness::connections_key_suffix(user_id)),
             cache.key(&format!("presence:settings:{user_id}")),
             cache.key(&format!("presence:seen:{user_id}")),
         ]

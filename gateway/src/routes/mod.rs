@@ -10,6 +10,7 @@ pub mod instance;
 pub mod keys;
 pub mod messages;
 pub mod presence;
+pub mod push;
 
 use crate::{
     attachments::{download, upload},
@@ -25,7 +26,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{delete, get, patch, post, put},
 };
-use chatalot_shared::error::ErrorCode;
+use chatalot_shared::{contracts, error::ErrorCode};
 use communities::{channels, community, groups, invites, members, moderation, overwrites, roles};
 use prometheus::{HistogramVec, register_histogram_vec};
 use std::{sync::LazyLock, time::Instant};
@@ -86,7 +87,36 @@ use utoipa::{
         calls::get_channel_call, calls::get_conversation_call, calls::remove_call_participant,
         calls::get_ice_servers,
         presence::get_presence, presence::set_presence,
+        push::get_vapid_public_key, push::subscribe_push, push::list_push_subscriptions,
+        push::unsubscribe_push,
     ),
+    // What arrives on the WebSocket: `event` payloads (by the name in `t`, see
+    // docs/architecture.md) and what `ready` and call replies carry, so clients generate these
+    // types from this document too.
+    components(schemas(
+        contracts::auth::UserUpdated, contracts::keys::DevicesChanged, contracts::keys::KeysLow,
+        contracts::attachments::AttachmentUploaded, contracts::presence::PresenceUpdated,
+        contracts::presence::Presence, contracts::calls::CallParticipantJoined,
+        contracts::calls::CallParticipantUpdated, contracts::calls::CallParticipantLeft,
+        contracts::calls::CallSignal, contracts::calls::CallAction, contracts::calls::CallState,
+        contracts::community::CommunityUpdated, contracts::community::CommunityDeleted,
+        contracts::community::GroupChanged, contracts::community::GroupDeleted,
+        contracts::community::GroupsReordered, contracts::community::ChannelChanged,
+        contracts::community::ChannelDeleted, contracts::community::RoleChanged,
+        contracts::community::RoleDeleted, contracts::community::OverwriteChanged,
+        contracts::community::OverwriteDeleted, contracts::community::MemberChanged,
+        contracts::community::MemberRemoved, contracts::community::CommunityJoined,
+        contracts::community::CommunityRemoved, contracts::community::CommunityViewChanged,
+        contracts::community::CommunityView, contracts::messages::ChannelReadState,
+        contracts::conversations::ConversationMessageCreated,
+        contracts::conversations::ConversationRead, contracts::conversations::ConversationUpdated,
+        contracts::conversations::ConversationLeft, contracts::messages::MessageCreated,
+        contracts::messages::MessageEdited, contracts::messages::MessageDeleted,
+        contracts::messages::ReactionAdded, contracts::messages::ReactionRemoved,
+        contracts::messages::MessagePinned, contracts::messages::MessageUnpinned,
+        contracts::messages::TypingStarted, contracts::messages::ReadStateUpdated,
+        crate::ws::resume::ResumeGap,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login, tokens and sessions"),
@@ -104,6 +134,7 @@ use utoipa::{
         (name = "devices", description = "Devices and their public keys for end-to-end encryption: prekeys and bundles"),
         (name = "calls", description = "Voice and video calls: participants, moderation and ICE servers (joining and signaling go over the WebSocket)"),
         (name = "presence", description = "The status a user chooses (online, idle, do not disturb, invisible) and their custom status"),
+        (name = "push", description = "Web Push: the VAPID public key and the caller's push subscriptions, notified of conversation messages while they have no live connection"),
     )
 )]
 pub struct ApiDoc;
@@ -123,6 +154,11 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The OpenAPI document served at `/api/v1/openapi.json`, pretty-printed.
+pub fn openapi_json() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json()
 }
 
 /// Every REST route, the OpenAPI document and the JSON fallbacks.
@@ -400,6 +436,13 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
             get(calls::get_conversation_call),
         )
         .route("/calls/ice-servers", get(calls::get_ice_servers))
+        .route("/push/vapid-public-key", get(push::get_vapid_public_key))
+        .route(
+            "/push/subscriptions",
+            post(push::subscribe_push)
+                .get(push::list_push_subscriptions)
+                .delete(push::unsubscribe_push),
+        )
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);

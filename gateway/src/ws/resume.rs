@@ -48,7 +48,7 @@ pub const REORDER_WAIT: Duration = Duration::from_millis(500);
 const MAX_HELD: usize = 256;
 
 /// Sent when more than [`RESUME_LIMIT`] messages were missed in one place.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResumeGap {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<Uuid>,

@@ -5,6 +5,7 @@
 pub mod emoji;
 pub mod mentions;
 pub mod page;
+pub mod push;
 pub mod text;
 
 pub use emoji::Emoji;

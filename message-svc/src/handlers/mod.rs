@@ -4,6 +4,7 @@
 mod attachments;
 mod channel_messages;
 mod conversations;
+mod push;
 
 use crate::state::AppState;
 use chatalot_shared::{rpc::RpcRouter, subjects::Service};
@@ -13,5 +14,6 @@ pub fn router(state: AppState) -> RpcRouter<AppState> {
     let router = RpcRouter::new(Service::Message, state);
     let router = channel_messages::routes(router);
     let router = conversations::routes(router);
+    let router = push::routes(router);
     attachments::routes(router)
 }

@@ -10,5 +10,6 @@ pub mod edits;
 pub mod mentions;
 pub mod messages;
 pub mod pins;
+pub mod push_subscriptions;
 pub mod reactions;
 pub mod read_states;

@@ -32,6 +32,7 @@ mod messages_send;
 mod messages_support;
 mod nats_cluster;
 mod presence;
+mod push;
 mod resilience;
 mod rolling_restart;
 mod services;

@@ -359,6 +359,10 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ),
         ("/api/v1/conversations/{conversation_id}/call", "get"),
         ("/api/v1/calls/ice-servers", "get"),
+        ("/api/v1/push/vapid-public-key", "get"),
+        ("/api/v1/push/subscriptions", "post"),
+        ("/api/v1/push/subscriptions", "get"),
+        ("/api/v1/push/subscriptions", "delete"),
     ];
     for (path, method) in expected {
         assert!(

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod messages;
 pub mod permissions;
 pub mod presence;
+pub mod push;
 
 use crate::subjects::Service;
 use serde::{Serialize, de::DeserializeOwned};

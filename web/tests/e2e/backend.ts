@@ -30,6 +30,7 @@ export async function startBackend(): Promise<ChildProcess> {
 	sql(`drop database if exists ${DATABASE} with (force)`);
 	sql(`create database ${DATABASE}`);
 	const { privateKey } = generateKeyPairSync('ed25519');
+	const vapid = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 	const namespace = `web_e2e_${PORT}_${process.pid}`;
 	mkdirSync(resolve(root, 'web/test-results'), { recursive: true });
 	const log = openSync(LOG_FILE, 'w');
@@ -49,6 +50,8 @@ export async function startBackend(): Promise<ChildProcess> {
 			CHATALOT_GATEWAY__WEB_ROOT: webRoot,
 			CHATALOT_ADMIN__LISTEN: `127.0.0.1:${ADMIN_PORT}`,
 			CHATALOT_JWT__PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+			CHATALOT_PUSH__VAPID_PRIVATE_KEY: vapid.export({ type: 'pkcs8', format: 'pem' }).toString(),
+			CHATALOT_PUSH__VAPID_SUBJECT: 'mailto:e2e@example.com',
 			// Every browser of the tests comes from 127.0.0.1.
 			CHATALOT_AUTH__LOGIN_IP_LIMIT: '10000',
 			CHATALOT_AUTH__REGISTER_IP_LIMIT: '10000',

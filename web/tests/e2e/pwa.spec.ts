@@ -33,3 +33,11 @@ test('the app opens offline from the service worker, shows the offline indicator
 	// Back online, the live connection comes back without a reload: the profile loads again.
 	await expect(page.getByTestId('signed-in-user')).not.toBeEmpty({ timeout: 30_000 });
 });
+
+test('account settings offer push notifications when the server has a VAPID key', async ({ browser }) => {
+	const { page } = await newUser(browser, 'push');
+	await page.goto('/app/settings');
+	const state = page.getByTestId('push-state');
+	await expect(state).toHaveAttribute('data-state', 'off');
+	await expect(page.getByRole('button', { name: 'Turn notifications on' })).toBeVisible();
+});

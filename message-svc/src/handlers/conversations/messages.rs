@@ -4,6 +4,7 @@
 //! envelope and to its author, each receiving only their own devices' ciphertexts. A recipient
 //! who has blocked the author gets nothing: their entries are stored (the envelope is kept as
 //! sent) but never delivered, neither live nor in history, for as long as the block stands.
+//! Recipients connected nowhere also get a Web Push saying a message arrived (`crate::push`).
 
 use super::{
     conversation_not_found,
@@ -11,6 +12,7 @@ use super::{
     notify,
 };
 use crate::{
+    push::PushJob,
     repository::{
         attachments::{self, LinkTarget},
         blocks,
@@ -189,6 +191,13 @@ pub async fn send_conversation_message(
         .filter(|id| *id != caller.user_id && !blockers.contains(id))
         .map(|id| (id, view(row.clone(), ciphertexts_of(id), files.clone())))
         .collect();
+    // Those of them connected nowhere get a push (metadata only), in the background.
+    state.push.conversation_message(PushJob {
+        conversation_id: row.conversation_id,
+        message_id: row.message_id,
+        sender_id: caller.user_id,
+        recipients: deliveries.iter().map(|(id, _)| *id).collect(),
+    });
     deliveries.push((caller.user_id, own.clone()));
     notify::messages_created(&state, deliveries).await;
     Ok(ConversationMessageSent {
