@@ -1347,6 +1347,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's subscriptions, most recently registered first (keys are not returned). */
+        get: operations["list_push_subscriptions"];
+        put?: never;
+        /**
+         * Registers the caller's browser for push: the body is `PushSubscription.toJSON()`. Again for
+         *     a known endpoint: its keys are updated (200). An endpoint belongs to the user who registered
+         *     it last; each user keeps at most `push.max_subscriptions_per_user` (the oldest goes).
+         */
+        post: operations["subscribe_push"];
+        /**
+         * Deletes one of the caller's subscriptions, named by its endpoint (after
+         *     `PushSubscription.unsubscribe()`, or on logout).
+         */
+        delete: operations["unsubscribe_push"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this server sends Web Push and, if so, the key to pass as `applicationServerKey` to
+         *     `pushManager.subscribe`. Without a configured key: `{"enabled": false}`.
+         */
+        get: operations["get_vapid_public_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search/messages": {
         parameters: {
             query?: never;
@@ -2216,7 +2262,7 @@ export interface components {
          * @description Stable, machine-readable error codes. Never rename one: clients match on them.
          * @enum {string}
          */
-        ErrorCode: "invalid_json" | "invalid_request" | "payload_too_large" | "unsupported_media_type" | "missing_token" | "invalid_token" | "token_expired" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "invalid_username" | "username_taken" | "invalid_email" | "weak_password" | "invalid_credentials" | "account_disabled" | "registration_closed" | "invite_required" | "invite_invalid" | "invite_expired" | "invalid_expiry" | "invite_exhausted" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "rate_limited" | "plaintext_not_allowed" | "invalid_signature" | "call_full" | "service_unavailable" | "internal";
+        ErrorCode: "invalid_json" | "invalid_request" | "payload_too_large" | "unsupported_media_type" | "missing_token" | "invalid_token" | "token_expired" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "invalid_username" | "username_taken" | "invalid_email" | "weak_password" | "invalid_credentials" | "account_disabled" | "registration_closed" | "invite_required" | "invite_invalid" | "invite_expired" | "invalid_expiry" | "invite_exhausted" | "invalid_refresh_token" | "refresh_token_reused" | "session_revoked" | "rate_limited" | "plaintext_not_allowed" | "invalid_signature" | "call_full" | "invalid_push_endpoint" | "invalid_push_keys" | "push_disabled" | "service_unavailable" | "internal";
         /** @description Forwards a message (its text) to another channel, with attribution. */
         ForwardMessageRequest: {
             /**
@@ -2603,6 +2649,38 @@ export interface components {
             presence: components["schemas"]["Presence"];
             settings?: null | components["schemas"]["PresenceSettings"];
         };
+        /** @description A registered subscription (the keys are not echoed). */
+        PushSubscription: {
+            /** Format: date-time */
+            created_at: string;
+            endpoint: string;
+            /**
+             * Format: date-time
+             * @description The last push its service refused or did not answer in time.
+             */
+            last_failure_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The last push its service accepted.
+             */
+            last_success_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The last time it was registered (again).
+             */
+            updated_at: string;
+        };
+        /** @description The keys of a subscription, as the browser gives them (`PushSubscription.toJSON().keys`). */
+        PushSubscriptionKeys: {
+            /** @description The browser's authentication secret: 16 bytes, base64url. */
+            auth: string;
+            /** @description The browser's P-256 public key: 65 bytes (uncompressed point), base64url. */
+            p256dh: string;
+        };
+        /** @description The caller's subscriptions, most recently registered first. */
+        PushSubscriptionList: {
+            subscriptions: components["schemas"]["PushSubscription"][];
+        };
         /** @description Rate-limit state, sent as `Retry-After` and `X-RateLimit-*` headers over HTTP. */
         RateLimit: {
             /**
@@ -2906,6 +2984,21 @@ export interface components {
             /** @description Base64 of the 64-byte XEdDSA signature of the 33 encoded `public_key` bytes. */
             signature: string;
         };
+        /**
+         * @description Registers the caller's browser for push, shaped like `PushSubscription.toJSON()`. Registering
+         *     an endpoint again updates its keys; an endpoint belongs to the user who registered it last.
+         */
+        SubscribePushRequest: {
+            /** @description The push service's URL for this browser: `https://`, at most 2048 bytes. */
+            endpoint: string;
+            /**
+             * Format: double
+             * @description Sent by browsers (`expirationTime`, usually null); ignored: a subscription that expired
+             *     is deleted when its push service answers 404 or 410.
+             */
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushSubscriptionKeys"];
+        };
         /** @description The replies of a thread, summed up on its root. */
         ThreadSummary: {
             /** Format: date-time */
@@ -2943,6 +3036,10 @@ export interface components {
             expires_at: string;
             /** Format: uuid */
             user_id: string;
+        };
+        /** @description Deletes one of the caller's subscriptions (on `PushSubscription.unsubscribe()` or logout). */
+        UnsubscribePushRequest: {
+            endpoint: string;
         };
         /** @description Changes only the fields present. */
         UpdateChannelRequest: {
@@ -3045,6 +3142,16 @@ export interface components {
         /** @description The user's own profile changed (sent to all their connections). */
         UserUpdated: {
             user: components["schemas"]["UserProfile"];
+        };
+        /** @description The answer to [`GetVapidPublicKeyRequest`]. */
+        VapidPublicKey: {
+            /** @description `false` when the server has no VAPID key configured: do not subscribe. */
+            enabled: boolean;
+            /**
+             * @description The VAPID public key, an uncompressed P-256 point in unpadded base64url: pass it as
+             *     `applicationServerKey` to `pushManager.subscribe`. Absent when push is off.
+             */
+            public_key?: string | null;
         };
         WarnMemberRequest: {
             /** Format: uuid */
@@ -7415,6 +7522,200 @@ export interface operations {
                 };
             };
             /** @description Not authenticated, banned, or an unknown, expired or used-up invite */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    list_push_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionList"];
+                };
+            };
+            /** @description The message service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not authenticated */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    subscribe_push: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribePushRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered already; keys updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description `invalid_push_endpoint` (not an https:// push service URL) or `invalid_push_keys` (p256dh not a 65-byte P-256 point, auth not 16 bytes, not base64url) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `push_disabled`: the server has no VAPID key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The message service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not authenticated, or a body of the wrong shape */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    unsubscribe_push: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnsubscribePushRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not_found`: the caller has no subscription with this endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The message service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not authenticated, or a body of the wrong shape */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    get_vapid_public_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether push is on, and the VAPID public key (base64url) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+            /** @description The message service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not authenticated */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
