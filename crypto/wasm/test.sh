@@ -27,19 +27,9 @@ source "$root/scripts/lib/common.sh"
 # wasm-bindgen-test-runner runs the tests in Node.
 need_cmd node nodejs
 
-rustup target add wasm32-unknown-unknown
-
-version="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
-[[ -n "$version" ]] || fail "no wasm-bindgen in Cargo.lock"
-if [[ "$(wasm-bindgen-test-runner --version 2>/dev/null || true)" == "wasm-bindgen-test-runner $version" ]]; then
-    echo "wasm-bindgen-cli $version already installed"
-else
-    # --locked can fail when the registry lacks a version its lock file pins; the exact
-    # wasm-bindgen version is what matters, so retry resolving its dependencies afresh.
-    cargo install --locked wasm-bindgen-cli --version "$version" \
-        || cargo install wasm-bindgen-cli --version "$version" \
-        || fail "could not install wasm-bindgen-cli $version"
-fi
+# shellcheck source=../../scripts/lib/wasm.sh
+source "$root/scripts/lib/wasm.sh"
+install_wasm_tools || fail "could not install the wasm tools"
 
 echo "== cargo test on wasm32-unknown-unknown (Node)"
 status=0
