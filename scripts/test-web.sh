@@ -17,6 +17,10 @@ source scripts/lib/common.sh
 require_cargo
 need_cmd psql postgresql-client
 need_cmd chromium chromium
+# Fonts for the icons and emoji the screenshots show (Chromium draws empty boxes without them).
+for font in fonts-noto-color-emoji fonts-dejavu-core; do
+    dpkg -s "$font" >/dev/null 2>&1 || apt_install "$font"
+done
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 ((major >= 20)) || die "the web tests need Node.js 20 or newer (Playwright); found ${major}"
 
