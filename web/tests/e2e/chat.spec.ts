@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { deflateSync } from 'node:zlib';
-import { newUser, screenshot, uniqueName } from './fixtures';
+import { composer, createCommunity, message, newUser, screenshot, send, uniqueName } from './fixtures';
 
 /** A small PNG (a 24x16 gradient), built here so the test needs no fixture file. */
 function pngBuffer(width = 24, height = 16): Buffer {
@@ -37,26 +37,6 @@ function pngBuffer(width = 24, height = 16): Buffer {
 		chunk('IDAT', deflateSync(Buffer.from(rows))),
 		chunk('IEND', Buffer.alloc(0))
 	]);
-}
-
-async function createCommunity(page: Page): Promise<string> {
-	const name = uniqueName('Chat ');
-	await page.getByRole('button', { name: 'Create a community' }).click();
-	await page.getByLabel('Name').fill(name);
-	await page.getByRole('button', { name: 'Create', exact: true }).click();
-	await expect(page.getByRole('heading', { name })).toBeVisible();
-	await expect(page).toHaveURL(/\/app\/c\/[0-9a-f-]+\/[0-9a-f-]+$/);
-	await expect(composer(page)).toBeVisible();
-	return name;
-}
-
-const composer = (page: Page) => page.getByRole('combobox', { name: /^Message #/ });
-const message = (page: Page, text: string | RegExp) => page.getByTestId('message').filter({ hasText: text });
-
-async function send(page: Page, text: string): Promise<void> {
-	await composer(page).fill(text);
-	await composer(page).press('Enter');
-	await expect(message(page, text)).toBeVisible();
 }
 
 async function act(page: Page, text: string, action: string): Promise<void> {

@@ -38,3 +38,40 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 	mkdirSync(dir, { recursive: true });
 	await page.screenshot({ path: resolve(dir, `${name}.png`) });
 }
+
+/** Creates a community through the UI and waits for its first channel's composer. */
+export async function createCommunity(page: Page): Promise<string> {
+	const name = uniqueName('Chat ');
+	await page.getByRole('button', { name: 'Create a community' }).click();
+	await page.getByLabel('Name').fill(name);
+	await page.getByRole('button', { name: 'Create', exact: true }).click();
+	await expect(page.getByRole('heading', { name })).toBeVisible();
+	await expect(page).toHaveURL(/\/app\/c\/[0-9a-f-]+\/[0-9a-f-]+$/);
+	await expect(composer(page)).toBeVisible();
+	return name;
+}
+
+/** The owner creates an invite link in the current community; the guest opens it and joins. */
+export async function inviteAndJoin(owner: Page, guest: Page, community: string): Promise<void> {
+	await owner.getByRole('button', { name: 'Invite people' }).click();
+	await owner.getByRole('button', { name: 'Create invite link' }).click();
+	const link = await owner.getByTestId('invite-link').inputValue();
+	await owner.keyboard.press('Escape');
+	await guest.goto(new URL(link).pathname);
+	await guest.getByRole('button', { name: 'Join community' }).click();
+	await expect(guest.getByRole('heading', { name: community })).toBeVisible();
+}
+
+/** The message box of the open channel. */
+export const composer = (page: Page) => page.getByRole('combobox', { name: /^Message #/ });
+
+/** The messages of the open channel that contain `text`. */
+export const message = (page: Page, text: string | RegExp) =>
+	page.getByTestId('message').filter({ hasText: text });
+
+/** Sends `text` in the open channel and waits until it shows. */
+export async function send(page: Page, text: string): Promise<void> {
+	await composer(page).fill(text);
+	await composer(page).press('Enter');
+	await expect(message(page, text)).toBeVisible();
+}

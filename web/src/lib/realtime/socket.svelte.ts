@@ -30,6 +30,9 @@ class Realtime {
 	constructor() {
 		if (typeof window === 'undefined') return;
 		window.addEventListener('online', () => this.#wanted && this.#reconnectNow());
+		// A socket may outlive a lost network for a while without noticing; drop it at once, and
+		// resume from the last seen messages when the network is back.
+		window.addEventListener('offline', () => this.#dropForOffline());
 	}
 
 	/** Connects (and keeps reconnecting) while a session exists. */
@@ -165,8 +168,8 @@ class Realtime {
 		}
 	}
 
-	async #closed(socket: WebSocket, code: number): Promise<void> {
-		if (socket !== this.#socket) return;
+	async #closed(socket: WebSocket, code: number, force = false): Promise<void> {
+		if (socket !== this.#socket && !force) return;
 		this.#socket = null;
 		this.#clearHeartbeat();
 		for (const pending of this.#replies.values()) pending.reject(new Error('Disconnected.'));
@@ -189,6 +192,15 @@ class Realtime {
 		this.state = 'reconnecting';
 		const delay = code === Close.RECONNECT ? 0 : backoffMs(this.#attempt++);
 		this.#retry = setTimeout(() => void this.#open(), delay);
+	}
+
+	#dropForOffline(): void {
+		const socket = this.#socket;
+		if (!socket || !this.#wanted) return;
+		socket.onclose = null;
+		socket.onmessage = null;
+		socket.close();
+		void this.#closed(socket, 1001, true);
 	}
 
 	#reconnectNow(): void {
