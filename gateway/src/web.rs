@@ -17,7 +17,7 @@ pub fn router(web_root: &Path) -> Router {
     let files = ServeDir::new(web_root)
         .precompressed_br()
         .precompressed_gzip()
-        .not_found_service(ServeFile::new(web_root.join("index.html")));
+        .fallback(ServeFile::new(web_root.join("index.html")));
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_control))

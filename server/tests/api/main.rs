@@ -39,4 +39,5 @@ mod services;
 mod sessions;
 mod throttling;
 mod upgrade;
+mod web;
 mod websocket;

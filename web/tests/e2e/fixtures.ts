@@ -59,7 +59,9 @@ export async function inviteAndJoin(owner: Page, guest: Page, community: string)
 	await owner.keyboard.press('Escape');
 	await guest.goto(new URL(link).pathname);
 	await guest.getByRole('button', { name: 'Join community' }).click();
-	await expect(guest.getByRole('heading', { name: community })).toBeVisible();
+	await expect(guest).toHaveURL(/\/app\/c\/[0-9a-f-]+\/[0-9a-f-]+$/);
+	await expect(guest.getByRole('heading', { name: community, exact: true })).toBeVisible();
+	await expect(composer(guest)).toBeVisible();
 }
 
 /** The message box of the open channel. */

@@ -49,6 +49,15 @@ export class Thread {
 				if (conversation_id === this.conversationId) this.receipts[user_id] = newestId(this.receipts[user_id], message_id);
 			})
 		);
+		// A `ready` after this view started (a cold start's first connection or a reconnect) may
+		// follow messages the live feed did not carry: fetch the latest page again.
+		let starting = true;
+		this.#stops.push(
+			realtime.onReady(() => {
+				if (!starting && this.#engine) void this.#loadPage().catch(() => undefined);
+			})
+		);
+		starting = false;
 		try {
 			this.#engine = await conversations.engine();
 			const kept = await this.#engine.kept(this.conversationId);

@@ -38,7 +38,7 @@ export class ChannelTimeline {
 	#typingTimer: ReturnType<typeof setInterval> | null = null;
 	#markedRead: string | null = null;
 	#readTimer: ReturnType<typeof setTimeout> | null = null;
-	#connectedOnce = false;
+	#started = false;
 	#countedReplies = new Set<string>();
 
 	constructor(readonly channelId: string) {}
@@ -72,12 +72,14 @@ export class ChannelTimeline {
 			realtime.on('resume_gap', ({ channel_id }) => {
 				if (channel_id && mine(channel_id)) void this.reload();
 			}),
-			// After a reconnect the replay brings new messages, not edits or deletions: refresh.
+			// A `ready` after this view started (the first connection of a cold start, or a
+			// reconnect) may follow messages, edits or deletions the live feed did not carry yet:
+			// refresh. (onReady calls back at once when a connection is already up.)
 			realtime.onReady(() => {
-				if (this.#connectedOnce) void this.reload();
-				this.#connectedOnce = true;
+				if (this.#started) void this.reload();
 			})
 		];
+		this.#started = true;
 		this.#typingTimer = setInterval(() => this.#refreshTyping(), 1000);
 		const state = readStates.of(this.channelId);
 		void this.#loadLatest(state?.last_read_message_id ?? null, state?.unread_count ?? 0);
