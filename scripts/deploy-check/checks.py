@@ -42,6 +42,8 @@ CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityCla
 ALLOWED_EGRESS = {
     "gateway": {53, 4222, 6379, 443},
     "service": {53, 4222, 6379, 5432},
+    # message-svc sends Web Push to the browsers' push services (HTTPS).
+    "message": {53, 4222, 6379, 5432, 443},
 }
 SERVICE_COMPONENTS = {"auth", "community", "message", "keys", "signal"}
 
@@ -555,9 +557,10 @@ def check_k8s(root: Path, rendered: list[Path]) -> int:
                 problem(f"{where}: no PodDisruptionBudget covers it")
             # NetworkPolicies: what this component may reach and be reached on.
             kind = "gateway" if component == "gateway" else "service"
+            allowed = ALLOWED_EGRESS.get(component, ALLOWED_EGRESS[kind])
             out = egress_ports(policies, labels)
-            if out - ALLOWED_EGRESS[kind]:
-                problem(f"{where}: NetworkPolicies let it reach ports {sorted(out - ALLOWED_EGRESS[kind])}")
+            if out - allowed:
+                problem(f"{where}: NetworkPolicies let it reach ports {sorted(out - allowed)}")
             for needed in (53, 4222, 6379) + ((5432,) if kind == "service" else ()):
                 if needed not in out:
                     problem(f"{where}: NetworkPolicies block port {needed}, which it needs")
