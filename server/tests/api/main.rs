@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod attachments;
 mod bad_input;
+mod bench;
 mod calls;
 mod communities;
 mod community_authz;
