@@ -1,4 +1,5 @@
 // One user action at a time per form: whether it runs, and the error (or confirmation) to show.
+// Every form of the app uses it (login, registration, dialogs, settings).
 import { describeError } from '$lib/api/client';
 
 export class Action {
