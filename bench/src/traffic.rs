@@ -265,6 +265,15 @@ struct StreamOutcome {
     ack_latency: Histogram<u64>,
 }
 
+/// When the `i`th of `n` streams sends first: `i / n` of its period after `start`, so streams of
+/// the same rate spread their sends over the period instead of all sending on the same tick.
+fn staggered(start: Instant, stream: &SendStream, i: usize, n: usize) -> Instant {
+    if stream.rate_per_sec <= 0.0 {
+        return start;
+    }
+    start + Duration::from_secs_f64(i as f64 / n as f64 / stream.rate_per_sec)
+}
+
 /// Sends messages of `stream` at its rate from `start` until `end`.
 async fn send_stream(
     endpoints: Endpoints,
@@ -387,14 +396,16 @@ impl Phase<'_> {
         let start = Instant::now();
         let end = (start + self.duration).min(self.deadline);
         let offered: f64 = self.streams.iter().map(|s| s.rate_per_sec).sum();
+        let streams = self.streams.len();
         let senders = futures::future::join_all(self.streams.iter().cloned().enumerate().map(
             |(i, stream)| {
+                let first = staggered(start, &stream, i, streams);
                 send_stream(
                     self.endpoints.clone(),
                     i,
                     stream,
                     self.nonce_prefix.clone(),
-                    start,
+                    first,
                     end,
                     self.tally.clone(),
                 )

@@ -17,12 +17,14 @@
 //!   `routes` function.
 //! - `domain/`: validated input of channel messages (bodies, nonces, emoji, mentions, pages).
 //! - `repository/`: SQL, one module per table group.
+//! - `group_commit`: batches of work per channel, each in one transaction (used for sends).
 //! - `notify`: channel message events, published after commits.
 //! - `push`: Web Push of conversation messages to recipients with no live connection, from a
 //!   bounded queue worked off in the background.
 //! - `state`: what handlers share.
 
 mod domain;
+mod group_commit;
 mod handlers;
 mod notify;
 mod push;
@@ -78,6 +80,7 @@ impl MessageService {
             cache,
             attachment_orphan_grace: config.attachments.orphan_grace(),
             push: pusher,
+            sends: handlers::channel_sends(),
         });
         Ok(Self { state, push_worker })
     }

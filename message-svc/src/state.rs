@@ -1,7 +1,7 @@
 //! What every handler shares: the database pool, NATS, Redis and a client for asking other
 //! services (community-svc's permission answers).
 
-use crate::push::Pusher;
+use crate::{handlers::ChannelSends, push::Pusher};
 use chatalot_shared::{ApiError, cache::Cache, db::OrInternal, rpc::RpcClient, subjects::Subjects};
 use sqlx::{PgPool, Postgres, Transaction, pool::PoolConnection};
 use std::{ops::Deref, sync::Arc};
@@ -21,6 +21,8 @@ pub struct Shared {
     pub attachment_orphan_grace: std::time::Duration,
     /// Web Push of conversation messages (off without a VAPID key).
     pub push: Pusher,
+    /// Channel messages waiting to be stored, batched per channel (group commit).
+    pub sends: ChannelSends,
 }
 
 impl AppState {

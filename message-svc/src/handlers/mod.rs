@@ -6,6 +6,8 @@ mod channel_messages;
 mod conversations;
 mod push;
 
+pub use channel_messages::{ChannelSends, channel_sends};
+
 use crate::state::AppState;
 use chatalot_shared::{rpc::RpcRouter, subjects::Service};
 

@@ -403,3 +403,66 @@ async fn attachments_ride_along_and_need_attach_files() {
     assert_eq!(denied.status, 403, "{}", denied.body);
     assert_eq!(denied.code(), "forbidden");
 }
+
+/// Sends waiting on a busy channel are stored together (group commit): whatever the batching,
+/// every acknowledged message is in the history once, ids grow in the order they were
+/// delivered, and a send whose attachment cannot be linked fails alone.
+#[tokio::test]
+async fn a_burst_of_concurrent_sends_is_stored_once_each_in_one_order() {
+    let app = spawn_app().await;
+    let room = Room::open(&app, "burstowner", &["burstone", "bursttwo"]).await;
+    let mut watcher = WsClient::identified(&app.gateway.ws_url(), &room.owner.access_token).await;
+    let authors = [&room.owner, &room.members[0], &room.members[1]];
+    // Send 8's author (members[1]) uploaded it; send 7's author (members[0]) did not.
+    let upload = stored_upload(&app, &room.members[1]).await;
+
+    let sends = (0..60).map(|i| {
+        let author = authors[i % authors.len()];
+        let mut body = json!({ "nonce": format!("burst-{i}"), "body": format!("burst {i}") });
+        if i == 7 || i == 8 {
+            body["attachment_ids"] = json!([upload]);
+        }
+        post_message(&app, author, room.channel_id, body)
+    });
+    let replies = futures::future::join_all(sends).await;
+    let mut acknowledged = Vec::new();
+    for (i, reply) in replies.iter().enumerate() {
+        if i == 7 {
+            assert_eq!(reply.status, 400, "{}", reply.body);
+            assert_eq!(reply.code(), "invalid_request");
+        } else {
+            assert_eq!(reply.status, 201, "send {i}: {}", reply.body);
+            acknowledged.push(reply.body["message_id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        replies[8].body["attachments"][0]["attachment_id"],
+        json!(upload)
+    );
+
+    let mut delivered = Vec::new();
+    while delivered.len() < acknowledged.len() {
+        let event = watcher.next_event("message_created").await;
+        delivered.push(event["message"]["message_id"].as_str().unwrap().to_string());
+    }
+    let mut sorted = delivered.clone();
+    sorted.sort();
+    assert_eq!(delivered, sorted, "delivered out of id order");
+    let mut expected = acknowledged.clone();
+    expected.sort();
+    assert_eq!(
+        sorted, expected,
+        "every acknowledged message delivered once"
+    );
+
+    let stored = history(&app, &room.owner, room.channel_id, "?limit=100").await;
+    let mut ids: Vec<String> = stored
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids, expected,
+        "the history holds exactly the acknowledged messages"
+    );
+}

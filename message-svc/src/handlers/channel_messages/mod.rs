@@ -6,7 +6,7 @@
 //! transaction and are announced after the commit ([`crate::notify`]).
 //!
 //! Layout: [`access`] (the permission answer), [`assemble`] (stored rows to contract messages),
-//! [`sending`], [`editing`], [`history`], [`reactions`], [`pins`], [`read_state`], [`typing`],
+//! [`sending`], [`storing`] (group commit of sends), [`editing`], [`history`], [`reactions`], [`pins`], [`read_state`], [`typing`],
 //! [`search`].
 
 mod access;
@@ -18,7 +18,10 @@ mod reactions;
 mod read_state;
 mod search;
 mod sending;
+mod storing;
 mod typing;
+
+pub use storing::{ChannelSends, channel_sends};
 
 use crate::state::AppState;
 use chatalot_shared::rpc::RpcRouter;

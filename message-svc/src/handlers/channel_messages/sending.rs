@@ -1,19 +1,15 @@
 //! Sending and forwarding. Both create a message the same way: idempotent by the author's nonce,
-//! after the channel's rules (permissions, slow mode) are checked, with attachments linked and
-//! mentions recorded in the same transaction, announced after the commit.
+//! after the channel's rules (permissions, slow mode) are checked, stored with its attachments
+//! and mentions by [`storing`] and announced after the commit.
 
 use super::{
     access::{self, ChannelGrant},
-    assemble::{assemble_one, for_everyone},
+    assemble::assemble_one,
+    storing::{self, Draft, Stored},
 };
 use crate::{
     domain::{MessageBody, Nonce, ParsedMentions},
-    notify,
-    repository::{
-        attachments::{self, LinkTarget},
-        mentions,
-        messages::{self, NewMessage},
-    },
+    repository::messages,
     state::AppState,
 };
 use chatalot_shared::{
@@ -22,7 +18,6 @@ use chatalot_shared::{
         messages::{ForwardMessageRequest, ForwardedFrom, Message, SendMessageRequest},
         permissions::Permission,
     },
-    db::OrInternal,
     rpc::CallerContext,
 };
 use std::time::Duration;
@@ -55,15 +50,16 @@ pub async fn send_message(
     let mentions = ParsedMentions::parse(body.as_str())
         .authorised(grant.community_id, grant.may(Permission::MentionEveryone));
     let draft = Draft {
-        nonce: &nonce,
-        body: &body,
+        grant,
+        nonce,
+        body,
         reply_to: req.reply_to,
         thread_root_id: req.thread_root_id,
         forwarded_from: None,
-        attachment_ids: &req.attachment_ids,
-        mentions: &mentions,
+        attachment_ids: req.attachment_ids,
+        mentions,
     };
-    create(&state, &grant, draft).await
+    create(&state, draft).await
 }
 
 /// Copies a message's text to another channel, saying where it comes from. Attachments are not
@@ -97,8 +93,9 @@ pub async fn forward_message(
     }
     slow_mode(&state, &target).await?;
     let draft = Draft {
-        nonce: &nonce,
-        body: &body,
+        grant: target,
+        nonce,
+        body,
         reply_to: None,
         thread_root_id: None,
         forwarded_from: Some(ForwardedFrom {
@@ -106,66 +103,26 @@ pub async fn forward_message(
             message_id: original.message_id,
             author_id: original.author_id,
         }),
-        attachment_ids: &[],
-        mentions: &ParsedMentions::default(),
+        attachment_ids: Vec::new(),
+        mentions: ParsedMentions::default(),
     };
-    create(&state, &target, draft).await
+    create(&state, draft).await
 }
 
-/// A checked message about to be stored.
-struct Draft<'a> {
-    nonce: &'a Nonce,
-    body: &'a MessageBody,
-    reply_to: Option<Uuid>,
-    thread_root_id: Option<Uuid>,
-    forwarded_from: Option<ForwardedFrom>,
-    attachment_ids: &'a [Uuid],
-    mentions: &'a ParsedMentions,
-}
-
-/// Stores the message with its attachments and mentions, then announces it. When a concurrent
-/// call with the same nonce won, its message is the answer and nothing is announced twice.
-/// Messages of one channel are created one at a time, with increasing ids
-/// ([`messages::lock_channel_head`]), and announced with the id before them.
-async fn create(
-    state: &AppState,
-    grant: &ChannelGrant,
-    draft: Draft<'_>,
-) -> Result<Message, ApiError> {
-    let mut tx = state.begin().await?;
-    let previous = messages::lock_channel_head(&mut tx, grant.channel_id).await?;
-    let message_id = messages::next_message_id(previous);
-    let new = NewMessage {
-        message_id,
-        channel_id: grant.channel_id,
-        community_id: grant.community_id,
-        author_id: grant.user_id,
-        nonce: draft.nonce,
-        body: draft.body,
-        reply_to: draft.reply_to,
-        thread_root_id: draft.thread_root_id,
-        forwarded_from: draft.forwarded_from,
-    };
-    let Some(stored) = messages::insert(&mut tx, &new).await? else {
-        tx.rollback()
-            .await
-            .or_internal("abandoning a duplicate message")?;
-        return replay(state, grant, draft.nonce).await?.ok_or_else(|| {
+/// Stores the message (with the channel's other waiting sends, [`storing`]); it has been
+/// announced when this returns. When a concurrent call with the same nonce won, its message is
+/// the answer and nothing is announced twice.
+async fn create(state: &AppState, draft: Draft) -> Result<Message, ApiError> {
+    let grant = draft.grant.clone();
+    let nonce = draft.nonce.clone();
+    match storing::store(state, draft).await? {
+        Stored::New(message) => Ok(*message),
+        Stored::Duplicate => replay(state, &grant, &nonce).await?.ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!(
                 "a nonce conflicted but its message is gone"
             ))
-        });
-    };
-    let target = LinkTarget::Channel {
-        channel_id: grant.channel_id,
-        message_id,
-    };
-    attachments::link(&mut tx, draft.attachment_ids, grant.user_id, target).await?;
-    mentions::record(&mut tx, &stored, draft.mentions).await?;
-    let message = assemble_one(&mut tx, stored, Some(grant.user_id)).await?;
-    tx.commit().await.or_internal("committing a message")?;
-    notify::message_created(state, &for_everyone(message.clone()), previous).await;
-    Ok(message)
+        }),
+    }
 }
 
 /// The message the user already sent with this nonce, if any. A nonce used in another channel is
