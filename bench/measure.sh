@@ -3,14 +3,21 @@
 # build) and keeps each scenario's JSON report:
 #
 #   bench/measure.sh [--gateways N] [--out DIR] [--quick]
+#   bench/measure.sh --gateways N --many COUNT [--out DIR]
 #
 # Starts one all-in-one `chatalot` (every service and a gateway) and N-1 extra `chatalot gateway`
 # processes on 127.0.0.1:18181, 18191, ... with their own database (chatalot_bench), NATS
 # namespace and Redis prefix, against the PostgreSQL, NATS and Redis already running here (start
 # them with scripts/run.sh once). Then: idle memory after start, connections at three sizes,
-# fanout into a 100-member channel stepping the rate up, light load three times, logins beside
-# traffic, and a mass resume. Reports land in DIR (default docs/benchmarks/results/<N>gw/); `--quick`
+# fanout into a 100-member channel stepping the rate up, light load three times, many small
+# channels, acknowledged sends across 500 channels at three rates, logins beside traffic, and a
+# mass resume. Reports land in DIR (default docs/benchmarks/results/<N>gw/); `--quick`
 # shrinks every size (a smoke run of the script). bench/plot.py draws the figures from them.
+#
+# `--many COUNT` measures only COUNT connections held at once over the gateways, opened by four
+# bench processes side by side (one process may hold at most 20,000 files here), each from its
+# own two source addresses; the gateways' resident memory and connection gauges are sampled
+# every second while they hold, and the peak goes to DIR/many-COUNT.json.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/common.sh
@@ -19,11 +26,13 @@ source scripts/lib/common.sh
 GATEWAYS=1
 OUT=""
 QUICK=0
+MANY=0
 while (($#)); do
     case $1 in
     --gateways) GATEWAYS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
+    --many) MANY=$2; shift 2 ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
     esac
 done
@@ -86,17 +95,72 @@ for url in "${URLS[@]}"; do target+=(--url "$url"); done
 for pid in "${GW_PIDS[@]}"; do target+=(--gateway-pid "$pid"); done
 sources=(--source-ips 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4)
 
+# Planner statistics as a running instance would have them: this machine's PostgreSQL runs
+# with autovacuum off, and without statistics on the tables the scenarios just filled, plans
+# go to sequential scans. Each scenario starts after an ANALYZE.
+analyze() {
+    psql -qX "$CHATALOT_DATABASE__URL" -c 'analyze' >/dev/null
+}
+
 run() { # run NAME ARGS...: keeps the JSON (the last line of the report)
     local name=$1
     shift
+    analyze
     say "bench: $name"
     $BENCH "${target[@]}" "$@" | tee "$OUT/$name.txt" | tail -n 1 >"$OUT/$name.json"
 }
+
+# The gateways' open connections and resident memory (KiB): "CONNECTIONS RSS RSS_1,RSS_2,..."
+# (the sums, then each gateway's RSS).
+gateway_totals() {
+    local connections=0 rss=0 each=() i n r
+    for i in "${!GW_PIDS[@]}"; do
+        n=$(curl -fs "http://127.0.0.1:$((18182 + 10 * i))/metrics" |
+            awk '/^chatalot_gateway_websocket_connections / { print $2 }')
+        r=$(awk '/VmRSS/ { print $2 }' "/proc/${GW_PIDS[$i]}/status")
+        connections=$((connections + ${n:-0}))
+        rss=$((rss + r))
+        each+=("$r")
+    done
+    echo "$connections $rss $(IFS=,; echo "${each[*]}")"
+}
+
+if ((MANY)); then
+    per=$(((MANY + 3) / 4))
+    read -r _ rss_before each_before < <(gateway_totals)
+    say "bench: $MANY connections from four processes (gateways' RSS before: $rss_before KiB)"
+    BENCHES=()
+    for i in 0 1 2 3; do
+        $BENCH "${target[@]}" --user-prefix "many$i$RANDOM" \
+            --source-ips "127.0.1.$((2 * i + 1)),127.0.1.$((2 * i + 2))" \
+            connections --count "$per" --users 100 --hold-secs 30 >"$OUT/many-$MANY-$i.txt" &
+        BENCHES+=($!)
+    done
+    peak_connections=0 peak_rss=0 peak_each=""
+    while kill -0 "${BENCHES[@]}" 2>/dev/null; do
+        read -r connections rss each < <(gateway_totals)
+        if ((connections > peak_connections || (connections == peak_connections && rss > peak_rss))); then
+            peak_connections=$connections peak_rss=$rss peak_each=$each
+        fi
+        sleep 1
+    done
+    failed=0
+    for pid in "${BENCHES[@]}"; do wait "$pid" || failed=1; done
+    ((failed == 0)) || die "a bench process failed (see $OUT/many-$MANY-*.txt)"
+    per_connection=$(awk -v a="$peak_rss" -v b="$rss_before" -v n="$peak_connections" \
+        'BEGIN { if (n > 0) printf "%.2f", (a - b) / n; else print "null" }')
+    printf '{"scenario":"many_connections","requested":%s,"gateways":%s,"peak_connections":%s,"rss_before_kib":%s,"peak_rss_kib":%s,"rss_per_connection_kib":%s,"gateway_rss_before_kib":[%s],"gateway_peak_rss_kib":[%s],"malloc_arena_max":"%s"}\n' \
+        "$MANY" "$GATEWAYS" "$peak_connections" "$rss_before" "$peak_rss" "$per_connection" \
+        "$each_before" "$peak_each" "${MALLOC_ARENA_MAX:-}" | tee "$OUT/many-$MANY.json"
+    exit 0
+fi
 
 if ((QUICK)); then
     run connections-200 "${sources[@]}" connections --count 200 --users 10
     run fanout --measure-system fanout --senders 2 --receivers 20 --receiver-users 10 --rate-steps 10,50 --step-secs 3
     run light-1 --measure-system fanout --senders 1 --receivers 20 --receiver-users 10 --rate 10 --step-secs 3
+    run persistence-quick --measure-system channels --communities 2 --channels-per-community 5 \
+        --members-per-community 2 --rate-per-channel 2 --secs 3
     run logins logins --logins 20 --login-users 5 --concurrency 4 --receivers 10 --rate 10 --secs 3
     run resume resume --clients 20 --rate 10 --down-ms 1000
     exit 0
@@ -105,11 +169,16 @@ for count in 1000 2500 5000; do
     run "connections-$count" "${sources[@]}" connections --count "$count" --users 50
 done
 run fanout --measure-system fanout --senders 4 --receivers 100 --receiver-users 100 \
-    --rate-steps 10,100,300,1000,2000 --step-secs 10
+    --rate-steps 10,100,300,500,1000,2000 --step-secs 10
 for n in 1 2 3; do
     run "light-$n" --measure-system fanout --senders 1 --receivers 100 --receiver-users 100 --rate 10 --step-secs 20
 done
 run channels --measure-system channels --communities 10 --channels-per-community 10 --members-per-community 20
+# Persistence across channels: 500 channels of two members each, the offered rate stepped up.
+for rate in 2 4 8; do
+    run "persistence-$((500 * rate))" --measure-system channels --communities 10 \
+        --channels-per-community 50 --members-per-community 2 --rate-per-channel "$rate"
+done
 run logins logins --logins 400 --login-users 40 --concurrency 16 --receivers 100 --rate 100 --secs 10
 run resume resume --clients 1000 --rate 20 --down-ms 3000
 say "reports in $OUT"

@@ -5,7 +5,8 @@
 //!
 //! Senders are open-loop: a slow acknowledgement does not delay the next send (the send instant
 //! is in the body, so queueing anywhere shows up in the latency). At most [`MAX_IN_FLIGHT`] sends
-//! per stream wait at once; past that a tick is counted as `skipped_sends` instead.
+//! per stream and [`MAX_IN_FLIGHT_TOTAL`] over all streams wait at once; past that a tick is
+//! counted as `skipped_sends` instead.
 
 use crate::{
     client::{
@@ -31,6 +32,10 @@ use uuid::Uuid;
 
 /// Sends of one stream waiting for their acknowledgement at once.
 pub const MAX_IN_FLIGHT: usize = 256;
+
+/// Sends waiting at once over all streams of a phase: each holds an HTTP connection, and the
+/// gateway's open-file limit (20,000 here) must leave room for the WebSockets.
+pub const MAX_IN_FLIGHT_TOTAL: usize = 1024;
 /// How long a phase waits after the last send for deliveries to arrive.
 pub const DRAIN: Duration = Duration::from_secs(10);
 /// Reconnect attempts a follower makes before it gives up.
@@ -274,14 +279,15 @@ fn staggered(start: Instant, stream: &SendStream, i: usize, n: usize) -> Instant
     start + Duration::from_secs_f64(i as f64 / n as f64 / stream.rate_per_sec)
 }
 
-/// Sends messages of `stream` at its rate from `start` until `end`.
+/// Sends messages of `stream` at its rate from `start` until `end`, holding a permit of
+/// `in_flight` (shared by all streams) for each send waiting for its acknowledgement.
 async fn send_stream(
     endpoints: Endpoints,
     n: usize,
     stream: SendStream,
     nonce_prefix: String,
-    start: Instant,
-    end: Instant,
+    (start, end): (Instant, Instant),
+    in_flight: Arc<Semaphore>,
     tally: Arc<Tally>,
 ) -> StreamOutcome {
     let mut outcome = StreamOutcome {
@@ -298,7 +304,7 @@ async fn send_stream(
     let period = Duration::from_secs_f64(1.0 / stream.rate_per_sec);
     let mut tick = tokio::time::interval_at(start, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let stream_in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut sends: JoinSet<(u64, Result<Duration, String>)> = JoinSet::new();
     let api = endpoints.api(n);
     let stream = Arc::new(stream);
@@ -311,7 +317,12 @@ async fn send_stream(
         if Instant::now() >= end {
             break;
         }
-        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+        let permits = stream_in_flight
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .zip(in_flight.clone().try_acquire_owned().ok());
+        let Some(permit) = permits else {
             outcome.skipped += 1;
             continue;
         };
@@ -397,6 +408,7 @@ impl Phase<'_> {
         let end = (start + self.duration).min(self.deadline);
         let offered: f64 = self.streams.iter().map(|s| s.rate_per_sec).sum();
         let streams = self.streams.len();
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT_TOTAL));
         let senders = futures::future::join_all(self.streams.iter().cloned().enumerate().map(
             |(i, stream)| {
                 let first = staggered(start, &stream, i, streams);
@@ -405,8 +417,8 @@ impl Phase<'_> {
                     i,
                     stream,
                     self.nonce_prefix.clone(),
-                    first,
-                    end,
+                    (first, end),
+                    in_flight.clone(),
                     self.tally.clone(),
                 )
             },
