@@ -15,6 +15,8 @@
 //! - [`tokens`]: access token verification and the revoked-session set.
 //! - [`revocations`]: applies session revocations from NATS (closes sockets within a second).
 //! - [`extract`]: request extractors that turn bad input into stable error codes.
+//! - [`http_security`]: security headers on every response, CORS and the WebSocket `Origin`
+//!   check.
 //! - [`error`]: errors as HTTP responses.
 //! - [`state`]: what handlers share.
 //!
@@ -27,6 +29,7 @@ pub mod attachments;
 pub mod calls;
 pub mod error;
 pub mod extract;
+pub mod http_security;
 pub mod presence;
 pub mod revocations;
 pub mod routes;
@@ -85,8 +88,21 @@ impl Gateway {
             subjects.clone(),
         )
         .await;
+        let web_csp = config
+            .gateway
+            .web_root
+            .as_deref()
+            .map(web::content_security_policy)
+            .transpose()?;
+        let security = http_security::HttpSecurity::new(
+            &config.gateway.public_url,
+            &config.gateway.allowed_origins,
+            config.gateway.hsts_max_age_secs,
+            web_csp,
+        );
         let app = AppState::new(Inner {
             config: config.gateway.clone(),
+            security,
             rpc,
             verifier,
             revoked: tokens::RevokedSessions::default(),
@@ -127,7 +143,12 @@ impl Gateway {
         if let Some(web_root) = &app.config.web_root {
             router = router.fallback_service(web::router(web_root));
         }
-        let router: Router = router.with_state(app.clone());
+        let router: Router = router
+            .layer(axum::middleware::from_fn_with_state(
+                app.security.clone(),
+                http_security::secure,
+            ))
+            .with_state(app.clone());
         let drain_timeout = Duration::from_millis(app.config.drain_timeout_ms);
         // Attachments: deletes uploads no message linked in time, until shutdown.
         let sweeper = attachments::sweeper::spawn(

@@ -18,6 +18,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub config: GatewayConfig,
+    /// Security headers and the web origins allowed to use this gateway.
+    pub security: crate::http_security::HttpSecurity,
     pub rpc: RpcClient,
     pub verifier: TokenVerifier,
     pub revoked: RevokedSessions,

@@ -115,6 +115,12 @@ pub struct GatewayConfig {
     pub identify_timeout_ms: u64,
     /// How long a draining gateway waits for in-flight requests after SIGTERM.
     pub drain_timeout_ms: u64,
+    /// Web origins besides the public URL's that may call the API and open WebSockets from a
+    /// browser (`["https://chat.example.com"]`); no others get CORS answers.
+    pub allowed_origins: Vec<String>,
+    /// `Strict-Transport-Security` max-age; 0 (the default) sends none. Set it only when the
+    /// gateway is reached over TLS.
+    pub hsts_max_age_secs: u64,
 }
 
 /// Access token signing (auth-svc) and verification (gateway).
@@ -261,6 +267,8 @@ impl Default for GatewayConfig {
             heartbeat_timeout_ms: 75_000,
             identify_timeout_ms: 10_000,
             drain_timeout_ms: 10_000,
+            allowed_origins: Vec::new(),
+            hsts_max_age_secs: 0,
         }
     }
 }
@@ -663,6 +671,19 @@ impl Config {
             return fail(
                 "gateway.heartbeat_timeout_ms must be longer than gateway.heartbeat_interval_ms",
             );
+        }
+        for origin in &self.gateway.allowed_origins {
+            let bare = origin
+                .split_once("://")
+                .is_some_and(|(scheme, host)| {
+                    matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
+                });
+            if !bare {
+                return Err(ConfigError(format!(
+                    "gateway.allowed_origins: {origin:?} must be an origin like \
+                     https://chat.example.com (scheme, host and port only)"
+                )));
+            }
         }
         self.attachments.validate()?;
         self.presence.validate()?;

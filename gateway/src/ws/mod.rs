@@ -8,6 +8,7 @@ pub mod resume;
 use crate::{error::HttpError, state::AppState};
 use axum::{
     extract::{State, WebSocketUpgrade},
+    http::HeaderMap,
     response::{IntoResponse, Response},
 };
 use chatalot_shared::error::ApiError;
@@ -42,8 +43,20 @@ impl Drop for OpenConnection {
     }
 }
 
-/// Upgrades to a WebSocket, unless this gateway is draining.
-pub async fn upgrade(State(app): State<AppState>, ws: WebSocketUpgrade) -> Response {
+/// Upgrades to a WebSocket, unless a browser page of another site asks
+/// ([`crate::http_security`]) or this gateway is draining.
+pub async fn upgrade(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = app.security.refused_origin(&headers) {
+        tracing::info!(%origin, "a WebSocket from a foreign origin was refused");
+        return HttpError(ApiError::forbidden(
+            "this origin may not open a WebSocket here (gateway.allowed_origins)",
+        ))
+        .into_response();
+    }
     if app.draining.is_cancelled() {
         return HttpError(ApiError::service_unavailable(
             "this gateway is shutting down; connect to another one",

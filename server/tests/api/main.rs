@@ -21,6 +21,7 @@ mod delivery;
 mod e2e_client;
 mod e2e_conversations;
 mod helpers;
+mod http_security;
 mod instance;
 mod keys;
 mod messages_access;

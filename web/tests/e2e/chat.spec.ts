@@ -1,6 +1,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { deflateSync } from 'node:zlib';
-import { composer, createCommunity, message, newUser, screenshot, send, uniqueName } from './fixtures';
+import {
+	composer,
+	createCommunity,
+	expectNoCspViolations,
+	message,
+	newUser,
+	screenshot,
+	send,
+	uniqueName
+} from './fixtures';
 
 /** A small PNG (a 24x16 gradient), built here so the test needs no fixture file. */
 function pngBuffer(width = 24, height = 16): Buffer {
@@ -175,6 +184,9 @@ test('two people chat live: send, edit, react, reply, thread, image, search', as
 	await screenshot(bob.page, 'chat-phone-light');
 	await bob.page.evaluate(dark);
 	await screenshot(bob.page, 'chat-phone-dark');
+	// Images (blob: previews included), styles and the socket passed the gateway's policy.
+	await expectNoCspViolations(alice.page);
+	await expectNoCspViolations(bob.page);
 });
 
 test('older history loads when scrolling back', async ({ browser }) => {

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { sql, DATABASE } from './backend';
-import { newUser, registerViaUi, screenshot, uniqueName } from './fixtures';
+import { expectNoCspViolations, newUser, registerViaUi, screenshot, uniqueName } from './fixtures';
 
 /** Alice creates a community and Bob joins it: conversations need a shared community. */
 async function neighbours(browser: Parameters<typeof newUser>[0]) {
@@ -109,6 +109,9 @@ test('two people exchange end-to-end encrypted messages; the server stores only 
 	await expect(bob.page.getByLabel('Encrypted message')).toBeVisible();
 	await expect(bob.page.getByRole('navigation', { name: 'Communities and channels' })).not.toBeInViewport();
 	await screenshot(bob.page, 'dm-phone');
+	// The gateway's Content-Security-Policy let WebAssembly, the socket and the worker run.
+	await expectNoCspViolations(alice.page);
+	await expectNoCspViolations(bob.page);
 });
 
 test('safety numbers match on both sides and a contact can be marked verified', async ({ browser }) => {

@@ -23,13 +23,29 @@ export async function registerViaUi(page: Page, username: string, displayName = 
 	await expect(page.getByTestId('signed-in-user')).toHaveText(displayName);
 }
 
-/** A new browser context (its own storage) with a freshly registered user. */
+/** A new browser context (its own storage) with a freshly registered user. Every page of it
+ * records Content-Security-Policy violations for {@link expectNoCspViolations}. */
 export async function newUser(browser: Browser, prefix: string): Promise<{ page: Page; username: string }> {
 	const context = await browser.newContext();
+	await context.addInitScript(() => {
+		const seen: string[] = [];
+		(window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+		document.addEventListener('securitypolicyviolation', (e) =>
+			seen.push(`${e.effectiveDirective} blocked ${e.blockedURI}`)
+		);
+	});
 	const page = await context.newPage();
 	const username = uniqueName(prefix);
 	await registerViaUi(page, username);
 	return { page, username };
+}
+
+/** Fails if the gateway's Content-Security-Policy blocked anything on `page` so far. */
+export async function expectNoCspViolations(page: Page): Promise<void> {
+	const violations = await page.evaluate(
+		() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []
+	);
+	expect(violations).toEqual([]);
 }
 
 /** Saves a screenshot under test-results/screenshots/ (the best are copied to docs/screenshots). */
