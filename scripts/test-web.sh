@@ -7,6 +7,8 @@
 #   4. Playwright end-to-end tests in Debian's Chromium (installed with apt when missing) against
 #      the debug chatalot binary, which they start with their own database, NATS namespace and
 #      Redis prefix (web/tests/e2e/backend.ts). Screenshots land in web/test-results/screenshots.
+#   5. the server's log of all that traffic holds no password, token or key
+#      (scripts/check-log-secrets.sh).
 #
 # Arguments go to `playwright test` (e.g. scripts/test-web.sh tests/e2e/chat.spec.ts).
 set -euo pipefail
@@ -35,4 +37,10 @@ npx svelte-kit sync
 npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
 npx vitest run
 PLAYWRIGHT_SKIP_VALIDATE_HOST_REQUIREMENTS=1 npx playwright test "$@"
+cd ..
+# Nothing the end-to-end traffic used (passwords, tokens, keys) may show in the server's log.
+bash scripts/check-log-secrets.sh --self-test
+# The passwords of web/tests/e2e (fixtures.ts PASSWORD, the changed and the wrong one).
+bash scripts/check-log-secrets.sh "web/test-results/chatalot-${E2E_PORT:-18280}.log" \
+    'correct horse battery staple' 'a different long passphrase' 'wrong password'
 say "web: all checks passed"

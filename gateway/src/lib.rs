@@ -12,6 +12,7 @@
 //! - [`presence`]: this gateway's connections in Redis, its liveness, presence changes.
 //! - [`calls`]: call commands from WebSockets, rate limited per connection and forwarded to
 //!   signal-svc with the connection they came on.
+//! - [`rate_limit`]: the per-connection token bucket of call commands and other client frames.
 //! - [`tokens`]: access token verification and the revoked-session set.
 //! - [`revocations`]: applies session revocations from NATS (closes sockets within a second).
 //! - [`extract`]: request extractors that turn bad input into stable error codes.
@@ -31,6 +32,7 @@ pub mod error;
 pub mod extract;
 pub mod http_security;
 pub mod presence;
+pub mod rate_limit;
 pub mod revocations;
 pub mod routes;
 pub mod state;

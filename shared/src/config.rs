@@ -115,6 +115,10 @@ pub struct GatewayConfig {
     pub identify_timeout_ms: u64,
     /// How long a draining gateway waits for in-flight requests after SIGTERM.
     pub drain_timeout_ms: u64,
+    /// Heartbeats and activity reports one connection may send per second, after a burst of
+    /// `ws_frame_burst` (call commands have their own limit, `calls.command_*`).
+    pub ws_frames_per_sec: u32,
+    pub ws_frame_burst: u32,
     /// Web origins besides the public URL's that may call the API and open WebSockets from a
     /// browser (`["https://chat.example.com"]`); no others get CORS answers.
     pub allowed_origins: Vec<String>,
@@ -267,6 +271,8 @@ impl Default for GatewayConfig {
             heartbeat_timeout_ms: 75_000,
             identify_timeout_ms: 10_000,
             drain_timeout_ms: 10_000,
+            ws_frames_per_sec: 5,
+            ws_frame_burst: 30,
             allowed_origins: Vec::new(),
             hsts_max_age_secs: 0,
         }
@@ -666,6 +672,9 @@ impl Config {
         }
         if self.gateway.ws_outgoing_queue == 0 {
             return fail("gateway.ws_outgoing_queue must be at least 1");
+        }
+        if self.gateway.ws_frames_per_sec == 0 || self.gateway.ws_frame_burst == 0 {
+            return fail("gateway.ws_frames_per_sec and gateway.ws_frame_burst must be above 0");
         }
         if self.gateway.heartbeat_timeout_ms <= self.gateway.heartbeat_interval_ms {
             return fail(

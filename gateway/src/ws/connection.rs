@@ -7,7 +7,7 @@ use super::{
     hub::{CloseReason, Outgoing, Registration},
     resume::{self, Continuity, HighWater},
 };
-use crate::state::AppState;
+use crate::{rate_limit::TokenBucket, state::AppState};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chatalot_shared::{
     contracts::{
@@ -15,7 +15,7 @@ use chatalot_shared::{
         gateway::{ClientFrame, Resume, ServerFrame, close},
         messages::{ChannelReadState, ReadStatesRequest},
     },
-    error::ApiError,
+    error::{ApiError, RateLimit},
     rpc::{Caller, CallerContext},
 };
 use futures::{
@@ -164,6 +164,7 @@ async fn serve_events(
 ) -> Option<CloseReason> {
     let heartbeat_timeout = Duration::from_millis(app.config.heartbeat_timeout_ms);
     let mut deadline = Instant::now() + heartbeat_timeout;
+    let mut flood = FloodGuard::new(app.config.ws_frames_per_sec, app.config.ws_frame_burst);
     loop {
         let held_until = continuity.deadline().map(Instant::from_std);
         tokio::select! {
@@ -186,6 +187,16 @@ async fn serve_events(
                 match incoming {
                     None | Some(Ok(Message::Close(_))) => break None,
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
+                        // Call commands have their own, larger bucket (`calls.command_*`).
+                        Ok(ClientFrame::Heartbeat | ClientFrame::Activity(_)) if !flood.admit() => {
+                            if flood.persisting() {
+                                break Some(FLOODING);
+                            }
+                            let refused = ServerFrame::Error(ApiError::rate_limited(flood.limit()));
+                            if send(sink, &refused).await.is_err() {
+                                break None;
+                            }
+                        }
                         Ok(ClientFrame::Heartbeat) => {
                             if send(sink, &ServerFrame::HeartbeatAck).await.is_err() {
                                 break None;
@@ -223,6 +234,63 @@ async fn serve_events(
             // A held-back message's predecessor did not arrive in time: resume fetches it.
             _ = sleep_until_some(held_until), if held_until.is_some() => break Some(MISSED_MESSAGES),
         }
+    }
+}
+
+const FLOODING: CloseReason = CloseReason {
+    code: close::RATE_LIMITED,
+    reason: "too many frames after being rate limited",
+};
+
+/// The rate limit of a connection's heartbeats and activity reports: past the burst a frame is
+/// answered with a `rate_limited` error and ignored; a client that goes on sending as many
+/// refused frames again as the burst is closed with 4010.
+struct FloodGuard {
+    bucket: TokenBucket,
+    rate: f64,
+    burst: u32,
+    refused_in_a_row: u32,
+    last_refusal: Option<RateLimit>,
+}
+
+impl FloodGuard {
+    fn new(rate: u32, burst: u32) -> Self {
+        Self {
+            bucket: TokenBucket::full(burst),
+            rate: f64::from(rate),
+            burst,
+            refused_in_a_row: 0,
+            last_refusal: None,
+        }
+    }
+
+    fn admit(&mut self) -> bool {
+        match self
+            .bucket
+            .take(std::time::Instant::now(), self.rate, f64::from(self.burst))
+        {
+            Ok(()) => {
+                self.refused_in_a_row = 0;
+                true
+            }
+            Err(limit) => {
+                self.refused_in_a_row += 1;
+                self.last_refusal = Some(limit);
+                false
+            }
+        }
+    }
+
+    fn persisting(&self) -> bool {
+        self.refused_in_a_row > self.burst
+    }
+
+    fn limit(&self) -> RateLimit {
+        self.last_refusal.clone().unwrap_or(RateLimit {
+            limit: self.burst,
+            remaining: 0,
+            reset_secs: 1,
+        })
     }
 }
 

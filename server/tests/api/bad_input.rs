@@ -262,3 +262,47 @@ async fn commands_before_identify_and_unknown_commands_close_the_socket() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_frames_is_rate_limited_then_closed_while_others_are_served() {
+    let app = spawn_app_with(|config| {
+        config.gateway.ws_frames_per_sec = 1;
+        config.gateway.ws_frame_burst = 5;
+    })
+    .await;
+    let flooder = app.register("flooder").await;
+    let calm = app.register("calm").await;
+    let url = app.gateway.ws_url();
+    let mut bystander = WsClient::identified(&url, &calm.access_token).await;
+    let mut ws = WsClient::identified(&url, &flooder.access_token).await;
+
+    // The burst is answered; the next heartbeats get a rate_limited error each.
+    for _ in 0..8 {
+        ws.send_json(json!({ "op": "heartbeat" })).await;
+    }
+    let mut acks = 0;
+    let mut refusals = Vec::new();
+    while acks + refusals.len() < 8 {
+        let frame = ws.next_frame().await;
+        match frame["op"].as_str() {
+            Some("heartbeat_ack") => acks += 1,
+            Some("error") => refusals.push(frame["d"].clone()),
+            _ => {}
+        }
+    }
+    assert_eq!(acks, 5);
+    assert_eq!(refusals.len(), 3);
+    assert_eq!(refusals[0]["code"], "rate_limited", "{}", refusals[0]);
+    assert_eq!(refusals[0]["rate_limit"]["limit"], 5);
+
+    // Going on regardless ends the connection with 4010.
+    for _ in 0..10 {
+        if ws.stream.send(Message::Text(r#"{"op":"heartbeat"}"#.into())).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(ws.ended(Duration::from_secs(2)).await, Ended::Closed(4010));
+
+    bystander.send_json(json!({ "op": "heartbeat" })).await;
+    while bystander.next_frame().await["op"] != "heartbeat_ack" {}
+}

@@ -103,4 +103,7 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// This gateway is shutting down; reconnect (to any gateway) right away.
     pub const RECONNECT: u16 = 4009;
+    /// The client kept sending heartbeats or activity reports after `rate_limited` errors;
+    /// reconnect after a pause.
+    pub const RATE_LIMITED: u16 = 4010;
 }
