@@ -11,7 +11,8 @@
 #      svelte-check, Vitest, Playwright end-to-end tests in Debian's Chromium)
 #   6. checks the deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
 #      kubectl kustomize + kubernetes-validate, proxy and alert configs)
-#   7. smoke-tests scripts/run.sh --detach on ports 18080/19090 (skip: SKIP_SMOKE=1)
+#   7. smoke-tests scripts/run.sh --detach on ports 18080/19090, with slow clients against it
+#      while a normal client chats (scripts/check-slow-clients.sh) (skip: SKIP_SMOKE=1)
 #
 # Arguments are passed on to cargo test (e.g. scripts/test.sh -- --nocapture).
 # Ends with "chatalot tests: passed" or says which step failed, and exits non-zero then.
@@ -93,7 +94,9 @@ smoke_test() {
     body=$(curl -fsS --max-time 10 "$base/invite/anything") || die "GET $base/invite/anything failed"
     [[ $body == *'<title>Chatalot</title>'* ]] || die "$base/ does not serve the web client: ${body:0:200}"
     curl -fsS --max-time 10 -o /dev/null "$admin/readyz" || die "GET $admin/readyz failed"
-    say "openapi.json and /readyz answer; stopping chatalot (pid $SMOKE_PID) with SIGTERM"
+    say "openapi.json and /readyz answer"
+    bash scripts/check-slow-clients.sh "$base"
+    say "stopping chatalot (pid $SMOKE_PID) with SIGTERM"
 
     stop_pid "$SMOKE_PID" 15 || die "chatalot did not exit within 15 s of SIGTERM (log: .data/chatalot.log)"
     SMOKE_PID=""
