@@ -2,7 +2,8 @@
 # The web client's checks (scripts/test.sh runs them after cargo test):
 #
 #   1. builds it (scripts/build-web.sh);
-#   2. the API types are what the server's OpenAPI document says (web/scripts/gen-api.sh --check);
+#   2. the API types are what the server's OpenAPI document says (web/scripts/gen-api.sh --check),
+#      and `npm audit` of the runtime dependencies where the registry answers (web/scripts/audit.sh);
 #   3. svelte-check (types, accessibility warnings as errors) and the Vitest unit tests;
 #   4. Playwright end-to-end tests in Debian's Chromium (installed with apt when missing) against
 #      the debug chatalot binary, which they start with their own database, NATS namespace and
@@ -33,6 +34,7 @@ export SERVER_BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/chatalot
 bash scripts/build-web.sh
 cd web
 bash scripts/gen-api.sh --check
+bash scripts/audit.sh
 npx svelte-kit sync
 npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
 npx vitest run
