@@ -8,8 +8,10 @@
 #      Double Ratchet implementations (PyPI) and with libsignal's sender keys (npm), and the
 #      crypto tests compiled to wasm32 and run under Node (each script installs what it needs)
 #   5. the web client (scripts/test-web.sh: build, API types against the OpenAPI document,
-#      svelte-check, Vitest, Playwright end-to-end tests in Debian's Chromium)
-#   6. checks the deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
+#      svelte-check, Vitest, Playwright end-to-end tests in Debian's Chromium, npm audit where
+#      the registry answers, no secret in the server's log of all that traffic)
+#   6. the supply chain (scripts/check-supply-chain.sh: cargo deny against deny.toml) and the
+#      deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
 #      kubectl kustomize + kubernetes-validate, proxy and alert configs)
 #   7. smoke-tests scripts/run.sh --detach on ports 18080/19090, with slow clients against it
 #      while a normal client chats (scripts/check-slow-clients.sh) (skip: SKIP_SMOKE=1)
@@ -149,6 +151,10 @@ main() {
 
     step "web client: build, API types, svelte-check, unit and end-to-end tests"
     bash scripts/test-web.sh
+    step_done
+
+    step "supply chain: cargo deny check licenses bans sources"
+    bash scripts/check-supply-chain.sh
     step_done
 
     step "deployment files (Dockerfile, compose, Kubernetes)"
