@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod attachments;
+mod authz_sweep;
 mod bad_input;
 mod bench;
 mod calls;
