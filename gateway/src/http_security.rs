@@ -67,7 +67,7 @@ impl HttpSecurity {
     /// True when a request from `origin` may use the gateway from a browser.
     pub fn allows(&self, origin: &str) -> bool {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        self.origins.iter().any(|allowed| *allowed == origin)
+        self.origins.contains(&origin)
     }
 
     /// The `Origin` header, unless it is absent (not a browser), allowed, or the origin of the
@@ -207,7 +207,10 @@ mod tests {
         let lan = headers("http://192.168.1.5:8080", "192.168.1.5:8080");
         assert_eq!(security.refused_origin(&lan), None);
         let foreign = headers("https://evil.example", "192.168.1.5:8080");
-        assert_eq!(security.refused_origin(&foreign), Some("https://evil.example"));
+        assert_eq!(
+            security.refused_origin(&foreign),
+            Some("https://evil.example")
+        );
     }
 
     #[test]

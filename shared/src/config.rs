@@ -682,11 +682,9 @@ impl Config {
             );
         }
         for origin in &self.gateway.allowed_origins {
-            let bare = origin
-                .split_once("://")
-                .is_some_and(|(scheme, host)| {
-                    matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
-                });
+            let bare = origin.split_once("://").is_some_and(|(scheme, host)| {
+                matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
+            });
             if !bare {
                 return Err(ConfigError(format!(
                     "gateway.allowed_origins: {origin:?} must be an origin like \

@@ -4,6 +4,7 @@
 //! lives on this gateway only. When a connection that issued a join ends, signal-svc is told, and
 //! the grace period starts (see `docs/calls.md`).
 
+use crate::rate_limit::TokenBucket;
 use chatalot_shared::{
     config::Config,
     contracts::calls::{
@@ -14,7 +15,6 @@ use chatalot_shared::{
     rpc::{Caller, CallerContext, RpcClient},
     subjects::Subjects,
 };
-use crate::rate_limit::TokenBucket;
 use serde::Serialize;
 use std::{
     collections::HashMap,

@@ -4,9 +4,9 @@
 //! - every operation that declares bearer security, called without a token, with an expired and
 //!   with a tampered one: 401 with the matching code;
 //! - every operation that names an object in its path, called by an outsider (a user who shares
-//!   no community or conversation with the owner) with the ids of the owner's real objects: never
-//!   2xx, never a server error, never a byte of the objects' data; and afterwards nothing of the
-//!   owner's has changed;
+//!   no community or conversation with the owner) with the ids of the owner's real objects: 403
+//!   or 404 (the permission check answers, not validation), never a byte of the objects' data;
+//!   and afterwards nothing of the owner's has changed;
 //! - every call command over the WebSocket on the owner's voice channel and conversation: an
 //!   error reply.
 //!
@@ -18,6 +18,7 @@ use crate::{
     helpers::*,
     messages_support::{post_message, stored_upload},
 };
+use base64::{Engine, engine::general_purpose::STANDARD};
 use chatalot_shared::contracts::auth::AccessClaims;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -38,7 +39,19 @@ const PUBLIC: &[&str] = &[
 const OUTSIDER_MAY: &[(&str, &str)] = &[
     // Whoever holds an invite code may preview and use it: that is what the code is for.
     ("GET /api/v1/invites/{code}", "an invite preview is public"),
-    ("POST /api/v1/invites/{code}/accept", "an invite code lets its holder join"),
+    (
+        "POST /api/v1/invites/{code}/accept",
+        "an invite code lets its holder join",
+    ),
+    // The caller's own block list; the id names whom to block, not something of theirs.
+    (
+        "PUT /api/v1/users/@me/blocks/{user_id}",
+        "anyone may block anyone",
+    ),
+    (
+        "DELETE /api/v1/users/@me/blocks/{user_id}",
+        "unblocking someone not blocked is a no-op",
+    ),
 ];
 
 struct Operation {
@@ -99,20 +112,31 @@ fn fill(path: &str, ids: &HashMap<&str, String>) -> String {
 
 /// A body with the schema's required fields: ids by field name from `ids`, the first value of
 /// enums, small valid scalars otherwise.
-fn sample(schema: &Value, doc: &Value, ids: &HashMap<&str, String>, field: &str, depth: u8) -> Value {
+fn sample(
+    schema: &Value,
+    doc: &Value,
+    ids: &HashMap<&str, String>,
+    field: &str,
+    depth: u8,
+) -> Value {
     if depth > 6 {
         return Value::Null;
     }
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.trim_start_matches("#/components/schemas/");
-        return sample(&doc["components"]["schemas"][name], doc, ids, field, depth + 1);
+        return sample(
+            &doc["components"]["schemas"][name],
+            doc,
+            ids,
+            field,
+            depth + 1,
+        );
     }
     for combinator in ["allOf", "oneOf", "anyOf"] {
-        if let Some(first) = schema[combinator].as_array().and_then(|a| {
-            a.iter()
-                .find(|s| s["type"] != "null")
-                .or_else(|| a.first())
-        }) {
+        if let Some(first) = schema[combinator]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["type"] != "null").or_else(|| a.first()))
+        {
             return sample(first, doc, ids, field, depth + 1);
         }
     }
@@ -145,14 +169,18 @@ fn sample(schema: &Value, doc: &Value, ids: &HashMap<&str, String>, field: &str,
         }
         "array" => json!([]),
         "boolean" => json!(false),
-        "integer" | "number" => schema["minimum"].as_i64().map_or(json!(1), |m| json!(m.max(1))),
+        "integer" | "number" => schema["minimum"]
+            .as_i64()
+            .map_or(json!(1), |m| json!(m.max(1))),
         _ => match schema["format"].as_str() {
             Some("uuid") => json!(
                 ids.get(field)
                     .cloned()
                     .unwrap_or_else(|| Uuid::new_v4().to_string())
             ),
-            Some("date-time") => json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()),
+            Some("date-time") => {
+                json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339())
+            }
             _ => json!("sweep"),
         },
     }
@@ -201,7 +229,11 @@ async fn every_secured_operation_refuses_missing_expired_and_tampered_tokens() {
     tampered.push(if last == 'A' { 'B' } else { 'A' });
 
     let operations = operations(&doc);
-    assert!(operations.len() > 100, "the document lists {} operations", operations.len());
+    assert!(
+        operations.len() > 100,
+        "the document lists {} operations",
+        operations.len()
+    );
     let public: Vec<String> = operations
         .iter()
         .filter(|op| !op.secured)
@@ -209,7 +241,10 @@ async fn every_secured_operation_refuses_missing_expired_and_tampered_tokens() {
         .collect();
     assert_eq!(public, PUBLIC, "operations without bearer security");
 
-    let ids = HashMap::from([("code", "sweepcode".to_string()), ("emoji", "%F0%9F%91%8D".into())]);
+    let ids = HashMap::from([
+        ("code", "sweepcode".to_string()),
+        ("emoji", "%F0%9F%91%8D".into()),
+    ]);
     for op in operations.iter().filter(|op| op.secured) {
         let path = fill(&op.path, &ids);
         let body = op.body.as_ref().map(|s| sample(s, &doc, &ids, "", 0));
@@ -218,7 +253,9 @@ async fn every_secured_operation_refuses_missing_expired_and_tampered_tokens() {
             (Some(expired.as_str()), "token_expired"),
             (Some(tampered.as_str()), "invalid_token"),
         ] {
-            let reply = app.send(op.method.clone(), &path, token, body.clone()).await;
+            let reply = app
+                .send(op.method.clone(), &path, token, body.clone())
+                .await;
             assert_eq!(
                 (reply.status, reply.code()),
                 (401, code),
@@ -255,13 +292,16 @@ async fn estate(app: &TestApp) -> Estate {
         )
         .await;
     let code = invite["code"].as_str().expect("invite code").to_string();
-    app.ok(
-        Method::POST,
-        &format!("/api/v1/invites/{code}/accept"),
-        &member.access_token,
-        None,
-    )
-    .await;
+    let third = app.register("sweepthird").await;
+    for joining in [&member, &third] {
+        app.ok(
+            Method::POST,
+            &format!("/api/v1/invites/{code}/accept"),
+            &joining.access_token,
+            None,
+        )
+        .await;
+    }
     let view = app.community_view(&owner, community_id).await;
     let channel_of = |kind: &str| {
         view["channels"]
@@ -311,7 +351,10 @@ async fn estate(app: &TestApp) -> Estate {
             Method::POST,
             "/api/v1/conversations",
             &owner.access_token,
-            Some(json!({ "member_ids": [member.user_id], "name": format!("{marker}dm") })),
+            Some(json!({
+                "member_ids": [member.user_id, third.user_id],
+                "name": format!("{marker}group"),
+            })),
         )
         .await;
     let conversation_id = uuid_of(&conversation["conversation_id"]);
@@ -355,6 +398,39 @@ async fn estate(app: &TestApp) -> Estate {
     }
 }
 
+/// Bodies the schema cannot describe well enough to pass validation (non-empty lists, keys of
+/// the right shape), so that the permission check is what refuses them.
+fn realistic_body(operation: &str, estate: &Estate) -> Option<Value> {
+    let key = STANDARD.encode([[5u8].as_slice(), &[9u8; 32]].concat());
+    let body = match operation {
+        "POST /api/v1/channels/{channel_id}/messages" => {
+            json!({ "nonce": Uuid::new_v4().to_string(), "body": "sweep" })
+        }
+        "POST /api/v1/conversations/{conversation_id}/members" => {
+            json!({ "member_ids": [estate.member.user_id] })
+        }
+        "POST /api/v1/conversations/{conversation_id}/messages" => json!({
+            "nonce": Uuid::new_v4().to_string(),
+            "envelope": {
+                "sender_device_id": "sweep",
+                "recipients": [{
+                    "user_id": estate.owner.user_id,
+                    "device_id": "sweep",
+                    "ciphertext": STANDARD.encode(b"sweep"),
+                }],
+            },
+        }),
+        "POST /api/v1/devices/{device_id}/one-time-prekeys" => {
+            json!({ "one_time_prekeys": [{ "key_id": 999, "public_key": key }] })
+        }
+        "PUT /api/v1/devices/{device_id}/signed-prekey" => {
+            json!({ "key_id": 2, "public_key": key, "signature": STANDARD.encode([0u8; 64]) })
+        }
+        _ => return None,
+    };
+    Some(body)
+}
+
 #[tokio::test]
 async fn an_outsider_gets_nothing_of_another_communitys_or_conversations_objects() {
     let app = spawn_app().await;
@@ -364,17 +440,27 @@ async fn an_outsider_gets_nothing_of_another_communitys_or_conversations_objects
     let allowed: HashMap<&str, &str> = OUTSIDER_MAY.iter().copied().collect();
 
     let mut swept = 0;
+    let mut statuses: std::collections::BTreeMap<u16, usize> = Default::default();
     for op in operations(&doc) {
         if !op.path.contains('{') || allowed.contains_key(op.name().as_str()) {
             continue;
         }
         let path = fill(&op.path, &estate.ids);
-        let body = op.body.as_ref().map(|s| sample(s, &doc, &estate.ids, "", 0));
+        let body = realistic_body(&op.name(), &estate).or_else(|| {
+            op.body
+                .as_ref()
+                .map(|s| sample(s, &doc, &estate.ids, "", 0))
+        });
         let reply = app
-            .send(op.method.clone(), &path, Some(&outsider.access_token), body.clone())
+            .send(
+                op.method.clone(),
+                &path,
+                Some(&outsider.access_token),
+                body.clone(),
+            )
             .await;
         assert!(
-            (400..500).contains(&reply.status),
+            matches!(reply.status, 403 | 404),
             "{} as an outsider answered {} (body sent: {body:?}): {}",
             op.name(),
             reply.status,
@@ -386,9 +472,13 @@ async fn an_outsider_gets_nothing_of_another_communitys_or_conversations_objects
             op.name(),
             reply.body
         );
+        *statuses.entry(reply.status).or_insert(0) += 1;
         swept += 1;
     }
     assert!(swept > 60, "only {swept} operations take an object id");
+    // The permission check answered, not body validation.
+    let refused = statuses.get(&403).unwrap_or(&0) + statuses.get(&404).unwrap_or(&0);
+    assert_eq!(refused, swept, "statuses {statuses:?}");
 
     // Nothing of the owner's changed: the community, its message, the member, the session.
     let view = app.community_view(&estate.owner, estate.community_id).await;
@@ -404,11 +494,17 @@ async fn an_outsider_gets_nothing_of_another_communitys_or_conversations_objects
     assert!(
         messages
             .iter()
-            .any(|m| uuid_of(&m["message_id"]) == estate.message_id && !m["deleted"].as_bool().unwrap()),
+            .any(|m| uuid_of(&m["message_id"]) == estate.message_id
+                && !m["deleted"].as_bool().unwrap()),
         "{}",
         history.body
     );
-    assert_eq!(app.get("/api/v1/users/@me", &estate.owner.access_token).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/users/@me", &estate.owner.access_token)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]

@@ -297,7 +297,12 @@ async fn a_flood_of_frames_is_rate_limited_then_closed_while_others_are_served()
 
     // Going on regardless ends the connection with 4010.
     for _ in 0..10 {
-        if ws.stream.send(Message::Text(r#"{"op":"heartbeat"}"#.into())).await.is_err() {
+        if ws
+            .stream
+            .send(Message::Text(r#"{"op":"heartbeat"}"#.into()))
+            .await
+            .is_err()
+        {
             break;
         }
     }

@@ -15,8 +15,14 @@ fn assert_common_headers(response: &reqwest::Response, what: &str) {
     assert_eq!(headers["referrer-policy"], "no-referrer", "{what}");
     assert_eq!(headers["x-frame-options"], "DENY", "{what}");
     let permissions = headers["permissions-policy"].to_str().unwrap();
-    assert!(permissions.contains("camera=(self)"), "{what}: {permissions}");
-    assert!(permissions.contains("geolocation=()"), "{what}: {permissions}");
+    assert!(
+        permissions.contains("camera=(self)"),
+        "{what}: {permissions}"
+    );
+    assert!(
+        permissions.contains("geolocation=()"),
+        "{what}: {permissions}"
+    );
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
 }
@@ -35,7 +41,11 @@ async fn every_response_carries_the_security_headers_and_the_web_client_its_poli
     let app = spawn_app_with(move |config| config.gateway.web_root = Some(served)).await;
     let http = reqwest::Client::new();
 
-    for path in ["/api/v1/openapi.json", "/api/v1/no-such-route", "/api/v1/users/@me"] {
+    for path in [
+        "/api/v1/openapi.json",
+        "/api/v1/no-such-route",
+        "/api/v1/users/@me",
+    ] {
         let response = http.get(app.url(path)).send().await.unwrap();
         assert_common_headers(&response, path);
         assert_eq!(
@@ -47,10 +57,16 @@ async fn every_response_carries_the_security_headers_and_the_web_client_its_poli
     }
     let page = http.get(app.url("/app/settings")).send().await.unwrap();
     assert_common_headers(&page, "the web client");
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let hash = STANDARD.encode(Sha256::digest(boot.as_bytes()));
     assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
     assert!(csp.contains("object-src 'none'"), "{csp}");
     std::fs::remove_dir_all(root).ok();
 }
@@ -59,7 +75,10 @@ async fn every_response_carries_the_security_headers_and_the_web_client_its_poli
 async fn hsts_is_sent_only_when_configured() {
     let app = spawn_app_with(|config| config.gateway.hsts_max_age_secs = 31_536_000).await;
     let response = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap();
-    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
 
 #[tokio::test]
@@ -77,11 +96,21 @@ async fn cors_answers_only_allowed_origins() {
     let allowed = preflight(ALLOWED).await.unwrap();
     assert_eq!(allowed.status(), 204);
     assert_eq!(allowed.headers()["access-control-allow-origin"], ALLOWED);
-    let methods = allowed.headers()["access-control-allow-methods"].to_str().unwrap();
+    let methods = allowed.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
     assert!(methods.contains("DELETE"), "{methods}");
     let foreign = preflight(FOREIGN).await.unwrap();
-    assert!(!foreign.headers().contains_key("access-control-allow-origin"));
-    assert!(!foreign.headers().contains_key("access-control-allow-methods"));
+    assert!(
+        !foreign
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    assert!(
+        !foreign
+            .headers()
+            .contains_key("access-control-allow-methods")
+    );
 
     let user = app.register("corsuser").await;
     for (origin, expected) in [(ALLOWED, Some(ALLOWED)), (FOREIGN, None)] {
@@ -128,7 +157,11 @@ async fn a_websocket_from_another_sites_page_is_refused_and_others_keep_working(
 
     assert_eq!(ws_refusal(&url, Some(FOREIGN)).await, Some(403));
     assert_eq!(ws_refusal(&url, Some("null")).await, Some(403));
-    assert_eq!(ws_refusal(&url, None).await, None, "native clients send no Origin");
+    assert_eq!(
+        ws_refusal(&url, None).await,
+        None,
+        "native clients send no Origin"
+    );
     assert_eq!(ws_refusal(&url, Some(ALLOWED)).await, None);
     // The page the gateway served itself: its origin is the gateway's own address.
     let own = app.url("").trim_end_matches('/').to_string();
