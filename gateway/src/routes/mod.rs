@@ -19,9 +19,9 @@ use crate::{
     state::AppState,
 };
 use axum::{
-    Json, Router,
+    Router,
     extract::{DefaultBodyLimit, MatchedPath, Request},
-    http::HeaderValue,
+    http::{HeaderValue, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{delete, get, patch, post, put},
@@ -159,6 +159,22 @@ impl Modify for BearerAuth {
 /// The OpenAPI document served at `/api/v1/openapi.json`, pretty-printed.
 pub fn openapi_json() -> Result<String, serde_json::Error> {
     ApiDoc::openapi().to_pretty_json()
+}
+
+/// The document as served: built and serialised once, not per request (it is large, public and
+/// unauthenticated, so rebuilding it per request would let anyone keep the CPU busy).
+static OPENAPI: LazyLock<axum::body::Bytes> = LazyLock::new(|| {
+    serde_json::to_vec(&ApiDoc::openapi())
+        .map(axum::body::Bytes::from)
+        .unwrap_or_default()
+});
+
+async fn serve_openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI.clone(),
+    )
+        .into_response()
 }
 
 /// Every REST route, the OpenAPI document and the JSON fallbacks.
@@ -443,7 +459,7 @@ pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
                 .get(push::list_push_subscriptions)
                 .delete(push::unsubscribe_push),
         )
-        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/openapi.json", get(serve_openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
