@@ -186,18 +186,6 @@ fn sample(
     }
 }
 
-fn sign(app: &TestApp, claims: &AccessClaims) -> String {
-    let key =
-        jsonwebtoken::EncodingKey::from_ed_pem(app.env.config.jwt.private_key.expose().as_bytes())
-            .unwrap();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
-        claims,
-        &key,
-    )
-    .unwrap()
-}
-
 async fn openapi(app: &TestApp) -> Value {
     reqwest::get(app.url("/api/v1/openapi.json"))
         .await
@@ -213,7 +201,7 @@ async fn every_secured_operation_refuses_missing_expired_and_tampered_tokens() {
     let doc = openapi(&app).await;
     let session = app.register("sweeptokens").await;
     let now = chrono::Utc::now().timestamp();
-    let expired = sign(
+    let expired = sign_access_token(
         &app,
         &AccessClaims {
             iss: "chatalot".into(),

@@ -123,18 +123,6 @@ async fn unknown_routes_methods_and_bad_ids_are_json_errors() {
     assert_eq!((bad_id.status, bad_id.code()), (400, "invalid_request"));
 }
 
-fn sign(app: &TestApp, claims: &AccessClaims) -> String {
-    let key =
-        jsonwebtoken::EncodingKey::from_ed_pem(app.env.config.jwt.private_key.expose().as_bytes())
-            .unwrap();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
-        claims,
-        &key,
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn bad_tokens_are_refused() {
     let app = spawn_app().await;
@@ -148,8 +136,8 @@ async fn bad_tokens_are_refused() {
         iat: now - 3600,
         exp: now - 1800,
     };
-    let expired = sign(&app, &claims);
-    let wrong_audience = sign(
+    let expired = sign_access_token(&app, &claims);
+    let wrong_audience = sign_access_token(
         &app,
         &AccessClaims {
             aud: "elsewhere".into(),

@@ -456,6 +456,23 @@ pub fn uuid_of(value: &Value) -> Uuid {
     .expect("uuid")
 }
 
+/// An access token with any claims (expired, another audience...), signed with the test
+/// instance's own key.
+pub fn sign_access_token(
+    app: &TestApp,
+    claims: &chatalot_shared::contracts::auth::AccessClaims,
+) -> String {
+    let key =
+        jsonwebtoken::EncodingKey::from_ed_pem(app.env.config.jwt.private_key.expose().as_bytes())
+            .unwrap();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA),
+        claims,
+        &key,
+    )
+    .unwrap()
+}
+
 impl TestApp {
     /// Sends a request that must succeed (2xx) and returns its body.
     pub async fn ok(
