@@ -149,12 +149,22 @@ enum Admit {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Gap;
 
+/// Where a connection stands in one channel's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Followed {
+    /// The newest message delivered: what comes after a newer predecessor is a gap.
+    Delivered(Uuid),
+    /// A replay sent messages up to this one, then `resume_gap` (the client refetches the rest):
+    /// live frames up to it are duplicates, and the next newer one starts the channel again.
+    ReplayedUpTo(Uuid),
+}
+
 /// The newest message delivered per channel on one connection, and the messages held back
 /// until their predecessor arrives (see the module docs). Channels start being followed at the
 /// resume point or the first linked frame.
 #[derive(Debug, Default)]
 pub struct Continuity {
-    delivered: HashMap<Uuid, Uuid>,
+    followed: HashMap<Uuid, Followed>,
     held: Vec<(Link, Utf8Bytes, Instant)>,
 }
 
@@ -215,13 +225,22 @@ impl Continuity {
     }
 
     fn admit(&mut self, link: &Link) -> Admit {
-        match self.delivered.get(&link.place) {
-            Some(&last) if link.message_id <= last => Admit::Skip,
+        match self.followed.get(&link.place) {
+            Some(Followed::Delivered(last) | Followed::ReplayedUpTo(last))
+                if link.message_id <= *last =>
+            {
+                Admit::Skip
+            }
             // Ids grow in commit order within a channel, so nothing lies between `last` and
             // this message unless its predecessor is newer than `last`.
-            Some(&last) if link.previous.is_some_and(|previous| previous > last) => Admit::Gap,
+            Some(Followed::Delivered(last))
+                if link.previous.is_some_and(|previous| previous > *last) =>
+            {
+                Admit::Gap
+            }
             _ => {
-                self.delivered.insert(link.place, link.message_id);
+                self.followed
+                    .insert(link.place, Followed::Delivered(link.message_id));
                 Admit::Deliver
             }
         }
@@ -249,7 +268,6 @@ pub async fn replay(
     let mut high_water = HighWater::default();
     let mut continuity = Continuity::default();
     for (&channel_id, &after) in &resume.channels {
-        continuity.delivered.insert(channel_id, after);
         let request = ChannelMessagesSinceRequest {
             user_id: caller.user_id,
             channel_id,
@@ -257,19 +275,25 @@ pub async fn replay(
             limit: RESUME_LIMIT,
         };
         let since = app.rpc.call(&ctx, &request).await?;
+        let mut newest = after;
         for message in since.messages {
-            high_water.newest.insert(channel_id, message.message_id);
-            continuity.delivered.insert(channel_id, message.message_id);
+            newest = message.message_id;
+            high_water.newest.insert(channel_id, newest);
             frames.push(frame(&MessageCreated { message })?);
         }
-        if since.has_more {
-            // The client refetches that history itself; the live stream goes on from here.
-            continuity.delivered.remove(&channel_id);
+        let followed = if since.has_more {
+            // The client refetches the rest itself; the live stream goes on from the next
+            // message it carries, without what the replay sent (whose live frames may still
+            // wait in the queue).
             frames.push(frame(&ResumeGap {
                 channel_id: Some(channel_id),
                 conversation_id: None,
             })?);
-        }
+            Followed::ReplayedUpTo(newest)
+        } else {
+            Followed::Delivered(newest)
+        };
+        continuity.followed.insert(channel_id, followed);
     }
     for (&conversation_id, &after) in &resume.conversations {
         let request = ConversationMessagesSinceRequest {
@@ -396,6 +420,44 @@ mod tests {
             previous: Some(previous),
         };
         assert_eq!(offer(&mut continuity, one_more), Err(Gap));
+    }
+
+    /// Regression (found by the #9 overload benchmark: 392 duplicate deliveries): after a
+    /// `resume_gap`, live frames of messages the replay already sent were delivered again.
+    #[test]
+    fn after_a_resume_gap_replayed_messages_are_not_delivered_again() {
+        let channel = Uuid::now_v7();
+        let [replayed_1, replayed_2, missed, live_1, live_2] = [(); 5].map(|_| Uuid::now_v7());
+        let link = |message_id, previous| Link {
+            place: channel,
+            message_id,
+            previous: Some(previous),
+        };
+        let mut continuity = Continuity::default();
+        continuity
+            .followed
+            .insert(channel, Followed::ReplayedUpTo(replayed_2));
+        // Their live frames were still queued behind the replay.
+        assert_eq!(
+            offer(&mut continuity, link(replayed_1, Uuid::nil())),
+            Ok(vec![])
+        );
+        assert_eq!(
+            offer(&mut continuity, link(replayed_2, replayed_1)),
+            Ok(vec![])
+        );
+        // The client refetches `missed` itself: the next live message is no gap.
+        assert_eq!(
+            offer(&mut continuity, link(live_1, missed)),
+            Ok(vec![live_1])
+        );
+        assert_eq!(continuity.deadline(), None);
+        // From there on the channel is followed as usual.
+        assert_eq!(offer(&mut continuity, link(live_1, missed)), Ok(vec![]));
+        assert_eq!(
+            offer(&mut continuity, link(live_2, live_1)),
+            Ok(vec![live_2])
+        );
     }
 
     #[test]

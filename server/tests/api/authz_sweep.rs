@@ -19,7 +19,6 @@ use crate::{
     messages_support::{post_message, stored_upload},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
-use chatalot_shared::contracts::auth::AccessClaims;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -200,21 +199,8 @@ async fn every_secured_operation_refuses_missing_expired_and_tampered_tokens() {
     let app = spawn_app().await;
     let doc = openapi(&app).await;
     let session = app.register("sweeptokens").await;
-    let now = chrono::Utc::now().timestamp();
-    let expired = sign_access_token(
-        &app,
-        &AccessClaims {
-            iss: "chatalot".into(),
-            aud: "chatalot".into(),
-            sub: session.user_id,
-            sid: session.session_id,
-            iat: now - 3600,
-            exp: now - 1800,
-        },
-    );
-    let mut tampered = session.access_token.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let expired = sign_access_token(&app, &expired_claims(&session));
+    let tampered = tampered_token(&session);
 
     let operations = operations(&doc);
     assert!(

@@ -128,14 +128,7 @@ async fn bad_tokens_are_refused() {
     let app = spawn_app().await;
     let session = app.register("paul").await;
     let now = chrono::Utc::now().timestamp();
-    let claims = AccessClaims {
-        iss: "chatalot".into(),
-        aud: "chatalot".into(),
-        sub: session.user_id,
-        sid: session.session_id,
-        iat: now - 3600,
-        exp: now - 1800,
-    };
+    let claims = expired_claims(&session);
     let expired = sign_access_token(&app, &claims);
     let wrong_audience = sign_access_token(
         &app,
@@ -146,9 +139,7 @@ async fn bad_tokens_are_refused() {
         },
     );
 
-    let mut tampered = session.access_token.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let tampered = tampered_token(&session);
 
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(

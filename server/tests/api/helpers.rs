@@ -473,6 +473,27 @@ pub fn sign_access_token(
     .unwrap()
 }
 
+/// The claims of `session`'s access token as they were half an hour ago: expired.
+pub fn expired_claims(session: &Session) -> chatalot_shared::contracts::auth::AccessClaims {
+    let now = chrono::Utc::now().timestamp();
+    chatalot_shared::contracts::auth::AccessClaims {
+        iss: "chatalot".into(),
+        aud: "chatalot".into(),
+        sub: session.user_id,
+        sid: session.session_id,
+        iat: now - 3600,
+        exp: now - 1800,
+    }
+}
+
+/// `session`'s access token with the last character of its signature changed.
+pub fn tampered_token(session: &Session) -> String {
+    let mut tampered = session.access_token.clone();
+    let last = tampered.pop().unwrap_or('A');
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    tampered
+}
+
 impl TestApp {
     /// Sends a request that must succeed (2xx) and returns its body.
     pub async fn ok(
