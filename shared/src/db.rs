@@ -67,15 +67,40 @@ fn migration_lock_key(schema: &str) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
-/// Turns a database failure into the generic `internal` error, logging it once with what was
-/// being done.
+/// Whether `err` means the database could not be reached or the connection was lost (a restart,
+/// a failover, a network cut) rather than a failure of the statement itself: the same request
+/// may succeed a moment later. SQLSTATE class 08 is "connection exception"; 57P01 to 57P03 are
+/// "admin shutdown", "crash shutdown" and "cannot connect now".
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+/// Turns a database failure into a client error, logging it once with what was being done:
+/// `service_unavailable` (503, which clients retry with the same idempotency key) when the
+/// database was out of reach ([`is_unavailable`]), the generic `internal` error otherwise.
 pub trait OrInternal<T> {
     fn or_internal(self, doing: &'static str) -> Result<T, crate::error::ApiError>;
 }
 
 impl<T> OrInternal<T> for Result<T, sqlx::Error> {
     fn or_internal(self, doing: &'static str) -> Result<T, crate::error::ApiError> {
-        self.map_err(|err| crate::error::ApiError::internal(anyhow::Error::new(err).context(doing)))
+        self.map_err(|err| {
+            if is_unavailable(&err) {
+                crate::error::ApiError::database_unavailable(anyhow::Error::new(err).context(doing))
+            } else {
+                crate::error::ApiError::internal(anyhow::Error::new(err).context(doing))
+            }
+        })
     }
 }
 

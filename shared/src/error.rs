@@ -221,6 +221,15 @@ impl ApiError {
         Self::new(ErrorCode::Internal, "internal server error")
     }
 
+    /// The database was out of reach ([`crate::db::is_unavailable`]): logged once as a warning,
+    /// answered `service_unavailable` so that clients retry (a restart or failover of
+    /// PostgreSQL is over in seconds).
+    pub fn database_unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let cause = cause.into();
+        tracing::warn!(error = ?cause, "database unavailable");
+        Self::service_unavailable("the database is unavailable; retry shortly")
+    }
+
     pub fn http_status(&self) -> u16 {
         self.code.http_status()
     }
@@ -236,7 +245,11 @@ impl std::error::Error for ApiError {}
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        ApiError::internal(err)
+        if crate::db::is_unavailable(&err) {
+            ApiError::database_unavailable(err)
+        } else {
+            ApiError::internal(err)
+        }
     }
 }
 

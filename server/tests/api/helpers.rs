@@ -1059,7 +1059,45 @@ pub async fn request_with_retry(
     token: &str,
     body: Option<Value>,
 ) -> (Reply, Vec<u16>) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let within = Duration::from_secs(30);
+    match request_with_retry_within(
+        http,
+        gateways,
+        start,
+        method.clone(),
+        path,
+        token,
+        body,
+        within,
+    )
+    .await
+    {
+        Ok(answer) => answer,
+        Err(failed) => {
+            panic!(
+                "{method} {path}: no answer but 503 or a dropped connection for 30 s: {failed:?}"
+            )
+        }
+    }
+}
+
+/// [`request_with_retry`] giving up after `within`: `Err` with the failed attempts' statuses
+/// when no answer but 503 or a dropped connection came in that time.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request and its retry budget"
+)]
+pub async fn request_with_retry_within(
+    http: &reqwest::Client,
+    gateways: &Gateways,
+    start: usize,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    within: Duration,
+) -> Result<(Reply, Vec<u16>), Vec<u16>> {
+    let deadline = tokio::time::Instant::now() + within;
     let mut failed = Vec::new();
     let mut delay = Duration::from_millis(100);
     for attempt in start.. {
@@ -1084,18 +1122,17 @@ pub async fn request_with_retry(
             Err(_) => None,
         };
         match answered {
-            Some(reply) if reply.status != 503 => return (reply, failed),
+            Some(reply) if reply.status != 503 => return Ok((reply, failed)),
             Some(reply) => failed.push(reply.status),
             None => failed.push(0),
         }
-        assert!(
-            tokio::time::Instant::now() + delay < deadline,
-            "{method} {path}: no answer but 503 or a dropped connection for 30 s: {failed:?}"
-        );
+        if tokio::time::Instant::now() + delay >= deadline {
+            return Err(failed);
+        }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_millis(1_600));
     }
-    unreachable!("the loop returns or panics")
+    unreachable!("the loop returns")
 }
 
 /// A message the server acknowledged.

@@ -1,12 +1,8 @@
 //! Several gateways and service replicas, a replica stopping, and NATS going away and back.
 
-use crate::helpers::*;
+use crate::{helpers::*, private_services::PrivateNats};
 use serde_json::json;
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn sessions_work_across_gateways_and_survive_a_replica_stopping() {
@@ -61,51 +57,9 @@ async fn sessions_work_across_gateways_and_survive_a_replica_stopping() {
     }
 }
 
-/// A private nats-server the test can kill and restart on the same port.
-struct PrivateNats {
-    port: u16,
-    child: Child,
-}
-
-impl PrivateNats {
-    fn start(port: u16) -> Self {
-        let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server must be installed (scripts/test.sh installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { port, child }
-    }
-
-    fn kill(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-impl Drop for PrivateNats {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn without_nats_the_gateway_answers_503_in_time_and_recovers_by_itself() {
-    let mut nats = PrivateNats::start(free_port());
+    let mut nats = PrivateNats::start(free_local_port());
     let mut env = TestEnv::new().await;
     env.config.nats.url = format!("nats://127.0.0.1:{}", nats.port);
     env.config.nats.request_timeout_ms = 1_000;
