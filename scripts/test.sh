@@ -149,6 +149,10 @@ main() {
     bash crypto/wasm/test.sh
     step_done
 
+    step "fuzzing (cargo-fuzz, bounded)"
+    bash scripts/check-fuzz.sh
+    step_done
+
     step "web client: build, API types, svelte-check, unit and end-to-end tests"
     bash scripts/test-web.sh
     step_done

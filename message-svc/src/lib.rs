@@ -31,6 +31,12 @@ mod push;
 mod repository;
 mod state;
 
+/// The parsers of untrusted input, for the cargo-fuzz targets in `fuzz/` only (not an API).
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::handlers::conversations::input::CheckedEnvelope;
+}
+
 use anyhow::Context;
 use chatalot_shared::{
     cache::Cache, config::Config, process::Readiness, rpc::RpcClient, runtime::ServiceRuntime,

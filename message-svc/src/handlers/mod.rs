@@ -3,7 +3,7 @@
 
 mod attachments;
 mod channel_messages;
-mod conversations;
+pub(crate) mod conversations;
 mod push;
 
 pub use channel_messages::{ChannelSends, channel_sends};

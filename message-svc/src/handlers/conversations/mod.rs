@@ -13,7 +13,7 @@
 //! [`input`] (validation), [`notify`] (events after commits).
 
 mod blocks;
-mod input;
+pub(crate) mod input;
 mod manage;
 mod messages;
 mod notify;
