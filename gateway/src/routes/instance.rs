@@ -67,7 +67,7 @@ pub async fn list_invites(
 
 /// Revokes a registration invite (owner and admins).
 #[utoipa::path(delete, path = "/instance/invites/{code}", tag = "instance", security(("bearer" = [])),
-    params(("code" = String, Path, description = "The invite code")),
+    params(("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,64}$", description = "The invite code")),
     responses((status = 204, description = "Invite revoked"),
         (status = "4XX", description = "Not authenticated, not an admin or no such invite", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
