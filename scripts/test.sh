@@ -98,6 +98,7 @@ smoke_test() {
     curl -fsS --max-time 10 -o /dev/null "$admin/readyz" || die "GET $admin/readyz failed"
     say "openapi.json and /readyz answer"
     bash scripts/check-slow-clients.sh "$base"
+    bash scripts/check-api-fuzz.sh "$base"
     say "stopping chatalot (pid $SMOKE_PID) with SIGTERM"
 
     stop_pid "$SMOKE_PID" 15 || die "chatalot did not exit within 15 s of SIGTERM (log: .data/chatalot.log)"

@@ -59,14 +59,39 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
             "the body must be a JSON object",
         ));
     }
-    serde_json::from_slice(bytes).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
         use serde_json::error::Category;
         let code = match err.classify() {
             Category::Data => ErrorCode::InvalidRequest,
             Category::Syntax | Category::Eof | Category::Io => ErrorCode::InvalidJson,
         };
         HttpError::new(code, err.to_string())
-    })
+    })?;
+    integral_floats_to_integers(&mut value);
+    serde_json::from_value(value)
+        .map_err(|err| HttpError::new(ErrorCode::InvalidRequest, err.to_string()))
+}
+
+/// JSON has one number type: `5.0` is the integer 5 (JSON Schema's `integer` accepts it too),
+/// but serde refuses it for an integer field. Rewrites such numbers as integers.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() < 9.0e15
+            {
+                // Exact: integral and below 2^53.
+                #[expect(clippy::cast_possible_truncation, reason = "integral and below 2^53")]
+                let integer = float as i64;
+                *value = Value::from(integer);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// Query parameters; `invalid_request` when they do not fit.

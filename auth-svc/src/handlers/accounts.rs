@@ -220,8 +220,14 @@ async fn record_login_failure(
     user_id: Option<Uuid>,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
-    // The name is whatever the client sent; keep the log entry small.
-    let username: String = username.chars().take(Username::MAX_CHARS * 2).collect();
+    // The name is whatever the client sent; keep the log entry small, and drop control
+    // characters: a jsonb value cannot hold U+0000, so one would fail the insert (and the login
+    // with a 500 instead of invalid_credentials).
+    let username: String = username
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(Username::MAX_CHARS * 2)
+        .collect();
     let mut entry = NewEntry::new(AuditAction::LoginFailed, ctx).details(json!({
         "username": username,
         "reason": reason.unwrap_or("invalid_credentials"),

@@ -37,11 +37,11 @@ const INLINE_TYPES: [&str; 6] = [
 
 /// Downloads an attachment. Supports single byte ranges (`Range: bytes=a-b`, `bytes=a-`,
 /// `bytes=-n`; 206 with `Content-Range`, 416 when unsatisfiable) and `If-Range` with the ETag.
-#[utoipa::path(get, path = "/api/v1/attachments/{attachment_id}", tag = "attachments", security(("bearer" = [])),
+#[utoipa::path(get, path = "/attachments/{attachment_id}", tag = "attachments", security(("bearer" = [])),
     params(("attachment_id" = Uuid, Path, description = "The attachment"),
         ("Range" = Option<String>, Header, description = "One byte range: `bytes=a-b`, `bytes=a-` or `bytes=-n`")),
-    responses((status = 200, description = "The file, typed from its bytes", content_type = "application/octet-stream", body = inline(super::upload::FileBytes)),
-        (status = 206, description = "The requested range (`Content-Range` says which)", content_type = "application/octet-stream", body = inline(super::upload::FileBytes)),
+    responses((status = 200, description = "The file, typed from its bytes (`Content-Type` is its detected type, `application/octet-stream` when unknown)", content_type = "*/*", body = inline(super::upload::FileBytes)),
+        (status = 206, description = "The requested range (`Content-Range` says which)", content_type = "*/*", body = inline(super::upload::FileBytes)),
         (status = 404, description = "No such attachment, or the caller may not see it", body = ApiError),
         (status = 416, description = "The range starts past the end (`Content-Range: bytes */<size>`)"),
         (status = "4XX", description = "Not authenticated, a malformed id, or not found", body = ApiError),
@@ -131,7 +131,7 @@ pub async fn download_attachment(
 }
 
 /// Describes an attachment (name, type, size, image dimensions).
-#[utoipa::path(get, path = "/api/v1/attachments/{attachment_id}/meta", tag = "attachments", security(("bearer" = [])),
+#[utoipa::path(get, path = "/attachments/{attachment_id}/meta", tag = "attachments", security(("bearer" = [])),
     params(("attachment_id" = Uuid, Path, description = "The attachment")),
     responses((status = 200, description = "The attachment", body = Attachment),
         (status = 404, description = "No such attachment, or the caller may not see it", body = ApiError),

@@ -56,7 +56,7 @@ impl ToSchema for FileBytes {}
 /// Uploads a file. The body is the file itself; its `Content-Type` is ignored: the type is
 /// detected from the bytes. Link the returned attachment to a message within
 /// `attachments.orphan_grace_secs`, or it is deleted.
-#[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments", security(("bearer" = [])),
+#[utoipa::path(post, path = "/attachments", tag = "attachments", security(("bearer" = [])),
     params(UploadQuery),
     request_body(content = inline(FileBytes), content_type = "application/octet-stream",
         description = "The file's bytes (any content type; it is detected from the bytes)"),

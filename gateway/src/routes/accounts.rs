@@ -12,7 +12,7 @@ use uuid::Uuid;
 type ApiResult<T> = Result<T, HttpError>;
 
 /// Creates an account and logs it in. The first account becomes the instance owner.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+#[utoipa::path(post, path = "/auth/register", tag = "accounts", request_body = RegisterRequest,
     responses((status = 201, description = "Account created; its first session", body = SessionTokens),
         (status = "4XX", description = "Invalid input, registration closed, bad invite or rate limited", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -25,7 +25,7 @@ pub async fn register(
 }
 
 /// Logs in with username and password, creating a session.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+#[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, description = "A new session", body = SessionTokens),
         (status = "4XX", description = "Wrong credentials, disabled account or rate limited", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -38,7 +38,7 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token for a new token pair; the old refresh token stops working.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/auth/refresh", tag = "accounts", request_body = RefreshRequest,
     responses((status = 200, description = "The session's new tokens", body = SessionTokens),
         (status = "4XX", description = "Unknown, expired or reused refresh token", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -51,7 +51,7 @@ pub async fn refresh(
 }
 
 /// Ends the current session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(post, path = "/auth/logout", tag = "accounts", security(("bearer" = [])),
     responses((status = 204, description = "Logged out"),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -64,7 +64,7 @@ pub async fn logout(
 }
 
 /// Ends every session of the caller, this one included.
-#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(post, path = "/auth/logout-all", tag = "accounts", security(("bearer" = [])),
     responses((status = 204, description = "Every session ended"),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -77,7 +77,7 @@ pub async fn logout_all(
 }
 
 /// Lists the caller's sessions (logged-in devices).
-#[utoipa::path(get, path = "/api/v1/sessions", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sessions", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "The caller's sessions", body = SessionList),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -89,7 +89,7 @@ pub async fn list_sessions(
 }
 
 /// Ends one of the caller's sessions; its WebSockets close within a second.
-#[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/sessions/{session_id}", tag = "accounts", security(("bearer" = [])),
     params(("session_id" = Uuid, Path, description = "The session to end")),
     responses((status = 204, description = "Session ended"),
         (status = "4XX", description = "Not authenticated or no such session", body = ApiError),
@@ -106,7 +106,7 @@ pub async fn revoke_session(
 }
 
 /// The caller's own profile.
-#[utoipa::path(get, path = "/api/v1/users/@me", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users/@me", tag = "users", security(("bearer" = [])),
     responses((status = 200, description = "The caller's profile", body = UserProfile),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -118,7 +118,7 @@ pub async fn get_me(
 }
 
 /// Updates the caller's profile; their other connections receive `user_updated`.
-#[utoipa::path(patch, path = "/api/v1/users/@me", tag = "users", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/users/@me", tag = "users", security(("bearer" = [])),
     request_body = UpdateMeRequest,
     responses((status = 200, description = "The updated profile", body = UserProfile),
         (status = "4XX", description = "Invalid input or not authenticated", body = ApiError),
@@ -132,7 +132,7 @@ pub async fn update_me(
 }
 
 /// Changes the caller's password and ends their other sessions.
-#[utoipa::path(put, path = "/api/v1/users/@me/password", tag = "users", security(("bearer" = [])),
+#[utoipa::path(put, path = "/users/@me/password", tag = "users", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses((status = 204, description = "Password changed"),
         (status = "4XX", description = "Wrong current password, weak new one or not authenticated", body = ApiError),

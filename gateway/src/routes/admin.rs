@@ -14,7 +14,7 @@ use uuid::Uuid;
 type ApiResult<T> = Result<T, HttpError>;
 
 /// Lists accounts, oldest first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/users", tag = "admin", security(("bearer" = [])),
     params(ListUsersRequest),
     responses((status = 200, description = "A page of accounts", body = UserList),
         (status = "4XX", description = "Not authenticated or not an admin", body = ApiError),
@@ -35,7 +35,7 @@ pub struct SetDisabledBody {
 }
 
 /// Disables an account (ending all its sessions at once) or enables it again.
-#[utoipa::path(put, path = "/api/v1/admin/users/{user_id}/disabled", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = "/admin/users/{user_id}/disabled", tag = "admin", security(("bearer" = [])),
     params(("user_id" = Uuid, Path, description = "The account")), request_body = SetDisabledBody,
     responses((status = 200, description = "The account", body = AdminUserView),
         (status = "4XX", description = "Not authenticated, not allowed or no such account", body = ApiError),
@@ -61,7 +61,7 @@ pub struct SetRoleBody {
 }
 
 /// Makes an account admin or member (owner only).
-#[utoipa::path(put, path = "/api/v1/admin/users/{user_id}/role", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = "/admin/users/{user_id}/role", tag = "admin", security(("bearer" = [])),
     params(("user_id" = Uuid, Path, description = "The account")), request_body = SetRoleBody,
     responses((status = 200, description = "The account", body = AdminUserView),
         (status = "4XX", description = "Not authenticated, not the owner or no such account", body = ApiError),
@@ -80,7 +80,7 @@ pub async fn set_role(
 }
 
 /// Security events, newest first, with filters.
-#[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/audit-log", tag = "admin", security(("bearer" = [])),
     params(QueryAuditLogRequest),
     responses((status = 200, description = "A page of audit entries", body = AuditLogPage),
         (status = "4XX", description = "Not authenticated or not an admin", body = ApiError),

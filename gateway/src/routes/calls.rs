@@ -19,7 +19,7 @@ type ApiResult<T> = Result<T, HttpError>;
 
 /// The call of a voice channel: its cap and participants with their state (empty when nobody
 /// is in it). For anyone who can see the channel; `not_found` for everyone else.
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/call", tag = "calls", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/call", tag = "calls", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "A voice channel")),
     responses((status = 200, description = "The call", body = CallState),
         (status = 400, description = "A text channel (`invalid_request`)", body = ApiError),
@@ -37,7 +37,7 @@ pub async fn get_channel_call(
 }
 
 /// The call of a conversation, for its members (`not_found` for everyone else).
-#[utoipa::path(get, path = "/api/v1/conversations/{conversation_id}/call", tag = "calls", security(("bearer" = [])),
+#[utoipa::path(get, path = "/conversations/{conversation_id}/call", tag = "calls", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     responses((status = 200, description = "The call", body = CallState),
         (status = "4XX", description = "Not authenticated, or not a member of the conversation", body = ApiError),
@@ -57,7 +57,7 @@ pub async fn get_conversation_call(
 /// theirs (the community's moderation rules). Everyone who sees the channel gets
 /// `call_participant_left` with reason `removed`, and nothing is relayed to or from them any
 /// more. They may join again unless denied `connect`.
-#[utoipa::path(delete, path = "/api/v1/channels/{channel_id}/call/participants/{user_id}", tag = "calls", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/channels/{channel_id}/call/participants/{user_id}", tag = "calls", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "A voice channel"),
         ("user_id" = Uuid, Path, description = "The participant")),
     responses((status = 204, description = "They are out of the call"),
@@ -81,7 +81,7 @@ pub async fn remove_call_participant(
 /// with credentials for the caller (coturn `use-auth-secret`: username
 /// `<expiry unix seconds>:<user id>`, password base64(HMAC-SHA1(secret, username))) valid until
 /// `expires_at`. Empty when the instance configures none (peers then connect directly only).
-#[utoipa::path(get, path = "/api/v1/calls/ice-servers", tag = "calls", security(("bearer" = [])),
+#[utoipa::path(get, path = "/calls/ice-servers", tag = "calls", security(("bearer" = [])),
     responses((status = 200, description = "The ICE servers", body = IceServers),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The signal service is unavailable", body = ApiError)))]

@@ -32,7 +32,7 @@ fn created_or_ok(created: bool) -> StatusCode {
 /// Starts a conversation: one other person makes a direct conversation (the pair's existing
 /// one, with 200, if they have it), two to 24 a group. Everyone named must share a community
 /// with the caller, and no block may stand between them.
-#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/conversations", tag = "conversations", security(("bearer" = [])),
     request_body = CreateConversationRequest,
     responses((status = 201, description = "The new conversation", body = Conversation),
         (status = 200, description = "The pair's existing direct conversation", body = Conversation),
@@ -48,7 +48,7 @@ pub async fn create_conversation(
 }
 
 /// The caller's conversations, most recent activity first.
-#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/conversations", tag = "conversations", security(("bearer" = [])),
     responses((status = 200, description = "The caller's conversations", body = ConversationList),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The message service is unavailable", body = ApiError)))]
@@ -62,7 +62,7 @@ pub async fn list_conversations(
 }
 
 /// One conversation (members only).
-#[utoipa::path(get, path = "/api/v1/conversations/{conversation_id}", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/conversations/{conversation_id}", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     responses((status = 200, description = "The conversation", body = Conversation),
         (status = "4XX", description = "Not authenticated, or not a member", body = ApiError),
@@ -77,7 +77,7 @@ pub async fn get_conversation(
 }
 
 /// Renames a group (any member; an empty name clears it).
-#[utoipa::path(patch, path = "/api/v1/conversations/{conversation_id}", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/conversations/{conversation_id}", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     request_body = UpdateConversationRequest,
     responses((status = 200, description = "The renamed conversation", body = Conversation),
@@ -94,7 +94,7 @@ pub async fn update_conversation(
 }
 
 /// Adds people to a group (any member), up to 25 members in all.
-#[utoipa::path(post, path = "/api/v1/conversations/{conversation_id}/members", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/conversations/{conversation_id}/members", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     request_body = AddConversationMembersRequest,
     responses((status = 200, description = "The conversation with its new members", body = Conversation),
@@ -111,7 +111,7 @@ pub async fn add_conversation_members(
 }
 
 /// Leaves a group (a direct conversation cannot be left).
-#[utoipa::path(delete, path = "/api/v1/conversations/{conversation_id}/members/@me", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/conversations/{conversation_id}/members/@me", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     responses((status = 204, description = "Left the conversation"),
         (status = "4XX", description = "A direct conversation, or not a member", body = ApiError),
@@ -131,7 +131,7 @@ pub async fn leave_conversation(
 /// Sends an end-to-end encrypted message: one ciphertext per recipient device. Each recipient
 /// receives `conversation_message_created` with only their devices' ciphertexts (nothing for
 /// those who blocked the caller). Repeating a nonce returns the stored message with 200.
-#[utoipa::path(post, path = "/api/v1/conversations/{conversation_id}/messages", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     request_body = SendConversationMessageRequest,
     responses((status = 201, description = "The stored message, with the caller's own devices' ciphertexts", body = ConversationMessage),
@@ -151,7 +151,7 @@ pub async fn send_conversation_message(
 }
 
 /// A page of history, oldest first, with only the caller's devices' ciphertexts.
-#[utoipa::path(get, path = "/api/v1/conversations/{conversation_id}/messages", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/conversations/{conversation_id}/messages", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation"), ListConversationMessagesRequest),
     responses((status = 200, description = "A page of messages", body = ConversationMessagePage),
         (status = "4XX", description = "Invalid query, or not a member", body = ApiError),
@@ -168,7 +168,7 @@ pub async fn list_conversation_messages(
 
 /// Moves the caller's read marker forward (never back). The other members receive
 /// `conversation_read` unless the caller opted out of read receipts.
-#[utoipa::path(put, path = "/api/v1/conversations/{conversation_id}/read", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(put, path = "/conversations/{conversation_id}/read", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     request_body = MarkConversationReadRequest,
     responses((status = 200, description = "The caller's marker as it now stands", body = ReadReceipt),
@@ -185,7 +185,7 @@ pub async fn mark_conversation_read(
 }
 
 /// Who has read up to where (members who opted out are left out).
-#[utoipa::path(get, path = "/api/v1/conversations/{conversation_id}/receipts", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/conversations/{conversation_id}/receipts", tag = "conversations", security(("bearer" = [])),
     params(("conversation_id" = Uuid, Path, description = "The conversation")),
     responses((status = 200, description = "The members' read markers", body = ReceiptList),
         (status = "4XX", description = "Not authenticated, or not a member", body = ApiError),
@@ -200,7 +200,7 @@ pub async fn list_conversation_receipts(
 }
 
 /// Whether the caller shares read receipts (enabled unless they opted out).
-#[utoipa::path(get, path = "/api/v1/users/@me/settings/read-receipts", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users/@me/settings/read-receipts", tag = "conversations", security(("bearer" = [])),
     responses((status = 200, description = "The setting", body = ReadReceiptSetting),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The message service is unavailable", body = ApiError)))]
@@ -214,7 +214,7 @@ pub async fn get_read_receipt_setting(
 }
 
 /// Shares or stops sharing the caller's read receipts.
-#[utoipa::path(put, path = "/api/v1/users/@me/settings/read-receipts", tag = "conversations", security(("bearer" = [])),
+#[utoipa::path(put, path = "/users/@me/settings/read-receipts", tag = "conversations", security(("bearer" = [])),
     request_body = SetReadReceiptSettingRequest,
     responses((status = 200, description = "The setting", body = ReadReceiptSetting),
         (status = "4XX", description = "Invalid input or not authenticated", body = ApiError),
@@ -228,7 +228,7 @@ pub async fn set_read_receipt_setting(
 }
 
 /// The users the caller has blocked, most recent first.
-#[utoipa::path(get, path = "/api/v1/users/@me/blocks", tag = "blocks", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users/@me/blocks", tag = "blocks", security(("bearer" = [])),
     responses((status = 200, description = "The caller's blocks", body = BlockList),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The message service is unavailable", body = ApiError)))]
@@ -241,7 +241,7 @@ pub async fn list_blocks(
 
 /// Blocks a user: no new conversation between the two, and nothing they send reaches the
 /// caller any more.
-#[utoipa::path(put, path = "/api/v1/users/@me/blocks/{user_id}", tag = "blocks", security(("bearer" = [])),
+#[utoipa::path(put, path = "/users/@me/blocks/{user_id}", tag = "blocks", security(("bearer" = [])),
     params(("user_id" = Uuid, Path, description = "The user to block")),
     responses((status = 204, description = "Blocked"),
         (status = "4XX", description = "Oneself, no such user, or not authenticated", body = ApiError),
@@ -256,7 +256,7 @@ pub async fn block_user(
 }
 
 /// Lifts a block.
-#[utoipa::path(delete, path = "/api/v1/users/@me/blocks/{user_id}", tag = "blocks", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/users/@me/blocks/{user_id}", tag = "blocks", security(("bearer" = [])),
     params(("user_id" = Uuid, Path, description = "The user to unblock")),
     responses((status = 204, description = "Not blocked (any more)"),
         (status = "4XX", description = "Not authenticated", body = ApiError),

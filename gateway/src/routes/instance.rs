@@ -11,7 +11,7 @@ use chatalot_shared::{contracts::auth::*, error::ApiError};
 type ApiResult<T> = Result<T, HttpError>;
 
 /// Instance settings anyone may read (the registration mode, so clients know what to show).
-#[utoipa::path(get, path = "/api/v1/instance", tag = "instance",
+#[utoipa::path(get, path = "/instance", tag = "instance",
     responses((status = 200, description = "The instance settings", body = InstanceSettings),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
 pub async fn get_instance(
@@ -22,7 +22,7 @@ pub async fn get_instance(
 }
 
 /// Changes the instance settings (owner and admins).
-#[utoipa::path(patch, path = "/api/v1/instance", tag = "instance", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/instance", tag = "instance", security(("bearer" = [])),
     request_body = UpdateInstanceRequest,
     responses((status = 200, description = "The new settings", body = InstanceSettings),
         (status = "4XX", description = "Invalid input, not authenticated or not an admin", body = ApiError),
@@ -36,7 +36,7 @@ pub async fn update_instance(
 }
 
 /// Creates a registration invite code (owner and admins).
-#[utoipa::path(post, path = "/api/v1/instance/invites", tag = "instance", security(("bearer" = [])),
+#[utoipa::path(post, path = "/instance/invites", tag = "instance", security(("bearer" = [])),
     request_body = CreateRegistrationInviteRequest,
     responses((status = 201, description = "The new invite", body = RegistrationInvite),
         (status = "4XX", description = "Invalid input, not authenticated or not an admin", body = ApiError),
@@ -50,7 +50,7 @@ pub async fn create_invite(
 }
 
 /// Lists the registration invites that are not revoked (owner and admins).
-#[utoipa::path(get, path = "/api/v1/instance/invites", tag = "instance", security(("bearer" = [])),
+#[utoipa::path(get, path = "/instance/invites", tag = "instance", security(("bearer" = [])),
     responses((status = 200, description = "The invites", body = RegistrationInviteList),
         (status = "4XX", description = "Not authenticated or not an admin", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -66,8 +66,8 @@ pub async fn list_invites(
 }
 
 /// Revokes a registration invite (owner and admins).
-#[utoipa::path(delete, path = "/api/v1/instance/invites/{code}", tag = "instance", security(("bearer" = [])),
-    params(("code" = String, Path, description = "The invite code")),
+#[utoipa::path(delete, path = "/instance/invites/{code}", tag = "instance", security(("bearer" = [])),
+    params(("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,64}$", description = "The invite code")),
     responses((status = 204, description = "Invite revoked"),
         (status = "4XX", description = "Not authenticated, not an admin or no such invite", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]

@@ -19,7 +19,7 @@ type ApiResult<T> = Result<T, HttpError>;
 /// Registers a device for the caller. The caller's session owns it: only that session may
 /// change its keys later. The signed prekey's signature is checked against the identity key.
 /// The caller's other connections receive `devices_changed`.
-#[utoipa::path(post, path = "/api/v1/devices", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(post, path = "/devices", tag = "devices", security(("bearer" = [])),
     request_body = RegisterDeviceRequest,
     responses((status = 201, description = "The new device", body = Device),
         (status = 422, description = "The signed prekey's signature does not verify (`invalid_signature`)", body = ApiError),
@@ -36,7 +36,7 @@ pub async fn register_device(
 
 /// Removes a device and all its keys. Any session of the owner may (not only the device's
 /// own), so a lost device can be removed from another one.
-#[utoipa::path(delete, path = "/api/v1/devices/{device_id}", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/devices/{device_id}", tag = "devices", security(("bearer" = [])),
     params(("device_id" = Uuid, Path, description = "The device")),
     responses((status = 204, description = "The device is gone"),
         (status = "4XX", description = "Not authenticated, or not one of the caller's devices", body = ApiError),
@@ -55,7 +55,7 @@ pub async fn delete_device(
 
 /// Replaces the device's signed prekey (its own session only). The previous one stays valid
 /// for 30 days for sessions already started with it.
-#[utoipa::path(put, path = "/api/v1/devices/{device_id}/signed-prekey", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(put, path = "/devices/{device_id}/signed-prekey", tag = "devices", security(("bearer" = [])),
     params(("device_id" = Uuid, Path, description = "The device")),
     request_body = RotateSignedPreKeyRequest,
     responses((status = 204, description = "The new signed prekey is current"),
@@ -74,7 +74,7 @@ pub async fn rotate_signed_prekey(
 }
 
 /// Adds 1 to 100 one-time prekeys (the device's own session only); returns the new stock.
-#[utoipa::path(post, path = "/api/v1/devices/{device_id}/one-time-prekeys", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(post, path = "/devices/{device_id}/one-time-prekeys", tag = "devices", security(("bearer" = [])),
     params(("device_id" = Uuid, Path, description = "The device")),
     request_body = UploadOneTimePreKeysRequest,
     responses((status = 200, description = "The stock after the upload", body = OneTimePreKeyCount),
@@ -91,7 +91,7 @@ pub async fn upload_one_time_prekeys(
 }
 
 /// How many one-time prekeys the device has left (any session of the owner).
-#[utoipa::path(get, path = "/api/v1/devices/{device_id}/one-time-prekeys/count", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(get, path = "/devices/{device_id}/one-time-prekeys/count", tag = "devices", security(("bearer" = [])),
     params(("device_id" = Uuid, Path, description = "The device")),
     responses((status = 200, description = "The stock", body = OneTimePreKeyCount),
         (status = "4XX", description = "Not authenticated, or not the caller's device", body = ApiError),
@@ -109,7 +109,7 @@ pub async fn count_one_time_prekeys(
 /// have run out). Visible to the owner and to those sharing a community or conversation with
 /// them. At most 10 fetches per minute per (caller, device); the owner gets `keys_low` when
 /// fewer than 20 one-time prekeys remain.
-#[utoipa::path(get, path = "/api/v1/devices/{device_id}/bundle", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(get, path = "/devices/{device_id}/bundle", tag = "devices", security(("bearer" = [])),
     params(("device_id" = Uuid, Path, description = "The device")),
     responses((status = 200, description = "The bundle", body = PreKeyBundle),
         (status = 429, description = "Too many fetches of this device's bundle (`Retry-After` says when to retry)", body = ApiError),
@@ -126,7 +126,7 @@ pub async fn get_prekey_bundle(
 
 /// A user's devices, oldest first: for the user and those sharing a community or conversation
 /// with them (`not_found` for anyone else).
-#[utoipa::path(get, path = "/api/v1/users/{user_id}/devices", tag = "devices", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users/{user_id}/devices", tag = "devices", security(("bearer" = [])),
     params(("user_id" = Uuid, Path, description = "The user")),
     responses((status = 200, description = "The user's devices", body = DeviceList),
         (status = "4XX", description = "Not authenticated, or no such user visible to the caller", body = ApiError),

@@ -24,7 +24,7 @@ use axum::{
     http::{HeaderValue, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{delete, get, patch, post, put},
+    routing::get,
 };
 use chatalot_shared::{contracts, error::ErrorCode};
 use communities::{channels, community, groups, invites, members, moderation, overwrites, roles};
@@ -35,61 +35,13 @@ use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The OpenAPI 3.1 document of the public API.
+/// The OpenAPI 3.1 document of the public API, without its paths: [`openapi`] adds those from
+/// the routes.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Chatalot API", description = "The public API of a Chatalot instance.", license(name = "GPL-3.0-or-later")),
-    paths(
-        accounts::register, accounts::login, accounts::refresh, accounts::logout, accounts::logout_all,
-        accounts::list_sessions, accounts::revoke_session, accounts::get_me, accounts::update_me,
-        accounts::change_password,
-        instance::get_instance, instance::update_instance, instance::create_invite,
-        instance::list_invites, instance::revoke_invite,
-        admin::list_users, admin::set_disabled, admin::set_role, admin::audit_log,
-        community::create_community, community::discover_communities,
-        community::list_my_communities, community::get_community, community::update_community,
-        community::delete_community, community::transfer_ownership, community::get_community_view,
-        groups::create_group, groups::update_group, groups::delete_group, groups::reorder_groups,
-        channels::create_channel, channels::update_channel, channels::delete_channel,
-        roles::list_roles, roles::create_role, roles::update_role, roles::delete_role,
-        overwrites::list_group_overwrites, overwrites::set_group_overwrite,
-        overwrites::delete_group_overwrite, overwrites::list_channel_overwrites,
-        overwrites::set_channel_overwrite, overwrites::delete_channel_overwrite,
-        members::join_community, members::leave_community, members::list_members,
-        members::get_member, members::update_member, members::assign_role, members::remove_role,
-        moderation::kick_member, moderation::ban_member, moderation::unban_member,
-        moderation::list_bans, moderation::timeout_member, moderation::warn_member,
-        moderation::list_warnings, moderation::community_audit_log,
-        invites::create_community_invite, invites::list_community_invites, invites::revoke_community_invite,
-        invites::preview_invite, invites::accept_invite,
-        messages::channel_messages::send_channel_message, messages::channel_messages::forward_channel_message,
-        messages::channel_messages::list_channel_messages, messages::channel_messages::list_thread_messages,
-        messages::channel_messages::edit_channel_message, messages::channel_messages::delete_channel_message,
-        messages::channel_messages::list_channel_message_edits,
-        messages::reactions::add_channel_reaction, messages::reactions::remove_channel_reaction,
-        messages::reactions::list_channel_reaction_users,
-        messages::pins::pin_channel_message, messages::pins::unpin_channel_message, messages::pins::list_channel_pins,
-        messages::read_state::mark_channel_read, messages::read_state::get_channel_read_state,
-        messages::read_state::mark_community_read,
-        messages::typing::start_channel_typing, messages::search::search_messages,
-        conversations::create_conversation, conversations::list_conversations,
-        conversations::get_conversation, conversations::update_conversation,
-        conversations::add_conversation_members, conversations::leave_conversation,
-        conversations::send_conversation_message, conversations::list_conversation_messages,
-        conversations::mark_conversation_read, conversations::list_conversation_receipts,
-        conversations::get_read_receipt_setting, conversations::set_read_receipt_setting,
-        conversations::list_blocks, conversations::block_user, conversations::unblock_user,
-        upload::upload_attachment, download::download_attachment, download::attachment_meta,
-        keys::register_device, keys::delete_device, keys::rotate_signed_prekey,
-        keys::upload_one_time_prekeys, keys::count_one_time_prekeys, keys::get_prekey_bundle,
-        keys::list_user_devices,
-        calls::get_channel_call, calls::get_conversation_call, calls::remove_call_participant,
-        calls::get_ice_servers,
-        presence::get_presence, presence::set_presence,
-        push::get_vapid_public_key, push::subscribe_push, push::list_push_subscriptions,
-        push::unsubscribe_push,
-    ),
     // What arrives on the WebSocket: `event` payloads (by the name in `t`, see
     // docs/architecture.md) and what `ready` and call replies carry, so clients generate these
     // types from this document too.
@@ -158,13 +110,20 @@ impl Modify for BearerAuth {
 
 /// The OpenAPI document served at `/api/v1/openapi.json`, pretty-printed.
 pub fn openapi_json() -> Result<String, serde_json::Error> {
-    ApiDoc::openapi().to_pretty_json()
+    openapi().to_pretty_json()
+}
+
+/// The document: the paths of [`documented_routes`] under `/api/v1`, with [`ApiDoc`]'s
+/// components, tags and security schemes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, paths) = documented_routes().split_for_parts();
+    ApiDoc::openapi().nest("/api/v1", paths)
 }
 
 /// The document as served: built and serialised once, not per request (it is large, public and
 /// unauthenticated, so rebuilding it per request would let anyone keep the CPU busy).
 static OPENAPI: LazyLock<axum::body::Bytes> = LazyLock::new(|| {
-    serde_json::to_vec(&ApiDoc::openapi())
+    serde_json::to_vec(&openapi())
         .map(axum::body::Bytes::from)
         .unwrap_or_default()
 });
@@ -177,288 +136,160 @@ async fn serve_openapi() -> Response {
         .into_response()
 }
 
+/// Every documented REST route (paths relative to `/api/v1`) with its OpenAPI operation: each
+/// route is registered from its handler's `#[utoipa::path]` (method and path included), so a
+/// route cannot exist without a spec entry nor a spec entry without a route. One `routes!` per
+/// path: the macro mounts all its handlers on every path they name. The only route outside is
+/// `/openapi.json`, the document itself.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    // Attachments stream their bodies and count against attachments.max_bytes instead.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(upload::upload_attachment))
+        .layer(DefaultBodyLimit::disable());
+    OpenApiRouter::new()
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::refresh))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::logout_all))
+        .routes(routes!(accounts::list_sessions))
+        .routes(routes!(accounts::revoke_session))
+        .routes(routes!(accounts::get_me, accounts::update_me))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(instance::get_instance, instance::update_instance))
+        .routes(routes!(instance::create_invite, instance::list_invites))
+        .routes(routes!(instance::revoke_invite))
+        .routes(routes!(admin::list_users))
+        .routes(routes!(admin::set_disabled))
+        .routes(routes!(admin::set_role))
+        .routes(routes!(admin::audit_log))
+        .routes(routes!(community::create_community))
+        .routes(routes!(community::discover_communities))
+        .routes(routes!(community::list_my_communities))
+        .routes(routes!(
+            community::get_community,
+            community::update_community,
+            community::delete_community
+        ))
+        .routes(routes!(community::transfer_ownership))
+        .routes(routes!(community::get_community_view))
+        .routes(routes!(groups::create_group))
+        .routes(routes!(groups::reorder_groups))
+        .routes(routes!(groups::update_group, groups::delete_group))
+        .routes(routes!(channels::create_channel))
+        .routes(routes!(channels::update_channel, channels::delete_channel))
+        .routes(routes!(roles::list_roles, roles::create_role))
+        .routes(routes!(roles::update_role, roles::delete_role))
+        .routes(routes!(overwrites::list_group_overwrites))
+        .routes(routes!(
+            overwrites::set_group_overwrite,
+            overwrites::delete_group_overwrite
+        ))
+        .routes(routes!(overwrites::list_channel_overwrites))
+        .routes(routes!(
+            overwrites::set_channel_overwrite,
+            overwrites::delete_channel_overwrite
+        ))
+        .routes(routes!(members::join_community))
+        .routes(routes!(members::leave_community))
+        .routes(routes!(members::list_members))
+        .routes(routes!(members::get_member, members::update_member))
+        .routes(routes!(members::assign_role, members::remove_role))
+        .routes(routes!(moderation::kick_member))
+        .routes(routes!(moderation::timeout_member))
+        .routes(routes!(moderation::warn_member, moderation::list_warnings))
+        .routes(routes!(moderation::list_bans))
+        .routes(routes!(moderation::ban_member, moderation::unban_member))
+        .routes(routes!(moderation::community_audit_log))
+        .routes(routes!(
+            invites::create_community_invite,
+            invites::list_community_invites
+        ))
+        .routes(routes!(invites::revoke_community_invite))
+        .routes(routes!(invites::preview_invite))
+        .routes(routes!(invites::accept_invite))
+        .routes(routes!(
+            messages::channel_messages::list_channel_messages,
+            messages::channel_messages::send_channel_message
+        ))
+        .routes(routes!(
+            messages::channel_messages::edit_channel_message,
+            messages::channel_messages::delete_channel_message
+        ))
+        .routes(routes!(
+            messages::channel_messages::list_channel_message_edits
+        ))
+        .routes(routes!(messages::channel_messages::forward_channel_message))
+        .routes(routes!(
+            messages::reactions::add_channel_reaction,
+            messages::reactions::remove_channel_reaction,
+            messages::reactions::list_channel_reaction_users
+        ))
+        .routes(routes!(messages::channel_messages::list_thread_messages))
+        .routes(routes!(messages::pins::list_channel_pins))
+        .routes(routes!(
+            messages::pins::pin_channel_message,
+            messages::pins::unpin_channel_message
+        ))
+        .routes(routes!(
+            messages::read_state::get_channel_read_state,
+            messages::read_state::mark_channel_read
+        ))
+        .routes(routes!(messages::read_state::mark_community_read))
+        .routes(routes!(messages::typing::start_channel_typing))
+        .routes(routes!(messages::search::search_messages))
+        .routes(routes!(
+            conversations::create_conversation,
+            conversations::list_conversations
+        ))
+        .routes(routes!(
+            conversations::get_conversation,
+            conversations::update_conversation
+        ))
+        .routes(routes!(conversations::add_conversation_members))
+        .routes(routes!(conversations::leave_conversation))
+        .routes(routes!(
+            conversations::send_conversation_message,
+            conversations::list_conversation_messages
+        ))
+        .routes(routes!(conversations::mark_conversation_read))
+        .routes(routes!(conversations::list_conversation_receipts))
+        .routes(routes!(
+            conversations::get_read_receipt_setting,
+            conversations::set_read_receipt_setting
+        ))
+        .routes(routes!(conversations::list_blocks))
+        .routes(routes!(
+            conversations::block_user,
+            conversations::unblock_user
+        ))
+        .routes(routes!(download::download_attachment))
+        .routes(routes!(download::attachment_meta))
+        .routes(routes!(keys::register_device))
+        .routes(routes!(keys::delete_device))
+        .routes(routes!(keys::rotate_signed_prekey))
+        .routes(routes!(keys::upload_one_time_prekeys))
+        .routes(routes!(keys::count_one_time_prekeys))
+        .routes(routes!(keys::get_prekey_bundle))
+        .routes(routes!(keys::list_user_devices))
+        .routes(routes!(presence::get_presence, presence::set_presence))
+        .routes(routes!(calls::get_channel_call))
+        .routes(routes!(calls::remove_call_participant))
+        .routes(routes!(calls::get_conversation_call))
+        .routes(routes!(calls::get_ice_servers))
+        .routes(routes!(push::get_vapid_public_key))
+        .routes(routes!(
+            push::subscribe_push,
+            push::list_push_subscriptions,
+            push::unsubscribe_push
+        ))
+        .merge(uploads)
+}
+
 /// Every REST route, the OpenAPI document and the JSON fallbacks.
 pub fn api_router(max_body_bytes: usize) -> Router<AppState> {
-    let api = Router::new()
-        .route("/auth/register", post(accounts::register))
-        .route("/auth/login", post(accounts::login))
-        .route("/auth/refresh", post(accounts::refresh))
-        .route("/auth/logout", post(accounts::logout))
-        .route("/auth/logout-all", post(accounts::logout_all))
-        .route("/sessions", get(accounts::list_sessions))
-        .route("/sessions/{session_id}", delete(accounts::revoke_session))
-        .route(
-            "/users/@me",
-            get(accounts::get_me).patch(accounts::update_me),
-        )
-        .route("/users/@me/password", put(accounts::change_password))
-        .route(
-            "/instance",
-            get(instance::get_instance).patch(instance::update_instance),
-        )
-        .route(
-            "/instance/invites",
-            post(instance::create_invite).get(instance::list_invites),
-        )
-        .route("/instance/invites/{code}", delete(instance::revoke_invite))
-        .route("/admin/users", get(admin::list_users))
-        .route("/admin/users/{user_id}/disabled", put(admin::set_disabled))
-        .route("/admin/users/{user_id}/role", put(admin::set_role))
-        .route("/admin/audit-log", get(admin::audit_log))
-        .route("/communities", post(community::create_community))
-        .route("/communities/discover", get(community::discover_communities))
-        .route("/users/@me/communities", get(community::list_my_communities))
-        .route(
-            "/communities/{community_id}",
-            get(community::get_community)
-                .patch(community::update_community)
-                .delete(community::delete_community),
-        )
-        .route(
-            "/communities/{community_id}/transfer",
-            post(community::transfer_ownership),
-        )
-        .route(
-            "/communities/{community_id}/view",
-            get(community::get_community_view),
-        )
-        .route(
-            "/communities/{community_id}/groups",
-            post(groups::create_group),
-        )
-        .route(
-            "/communities/{community_id}/groups/order",
-            put(groups::reorder_groups),
-        )
-        .route(
-            "/communities/{community_id}/groups/{group_id}",
-            patch(groups::update_group).delete(groups::delete_group),
-        )
-        .route(
-            "/communities/{community_id}/channels",
-            post(channels::create_channel),
-        )
-        .route(
-            "/communities/{community_id}/channels/{channel_id}",
-            patch(channels::update_channel).delete(channels::delete_channel),
-        )
-        .route(
-            "/communities/{community_id}/roles",
-            get(roles::list_roles).post(roles::create_role),
-        )
-        .route(
-            "/communities/{community_id}/roles/{role_id}",
-            patch(roles::update_role).delete(roles::delete_role),
-        )
-        .route(
-            "/communities/{community_id}/groups/{group_id}/overwrites",
-            get(overwrites::list_group_overwrites),
-        )
-        .route(
-            "/communities/{community_id}/groups/{group_id}/overwrites/{subject_kind}/{subject_id}",
-            put(overwrites::set_group_overwrite).delete(overwrites::delete_group_overwrite),
-        )
-        .route(
-            "/communities/{community_id}/channels/{channel_id}/overwrites",
-            get(overwrites::list_channel_overwrites),
-        )
-        .route(
-            "/communities/{community_id}/channels/{channel_id}/overwrites/{subject_kind}/{subject_id}",
-            put(overwrites::set_channel_overwrite).delete(overwrites::delete_channel_overwrite),
-        )
-        .route(
-            "/communities/{community_id}/join",
-            post(members::join_community),
-        )
-        .route(
-            "/communities/{community_id}/leave",
-            post(members::leave_community),
-        )
-        .route(
-            "/communities/{community_id}/members",
-            get(members::list_members),
-        )
-        .route(
-            "/communities/{community_id}/members/{user_id}",
-            get(members::get_member).patch(members::update_member),
-        )
-        .route(
-            "/communities/{community_id}/members/{user_id}/roles/{role_id}",
-            put(members::assign_role).delete(members::remove_role),
-        )
-        .route(
-            "/communities/{community_id}/members/{user_id}/kick",
-            post(moderation::kick_member),
-        )
-        .route(
-            "/communities/{community_id}/members/{user_id}/timeout",
-            put(moderation::timeout_member),
-        )
-        .route(
-            "/communities/{community_id}/members/{user_id}/warnings",
-            post(moderation::warn_member).get(moderation::list_warnings),
-        )
-        .route(
-            "/communities/{community_id}/bans",
-            get(moderation::list_bans),
-        )
-        .route(
-            "/communities/{community_id}/bans/{user_id}",
-            put(moderation::ban_member).delete(moderation::unban_member),
-        )
-        .route(
-            "/communities/{community_id}/audit-log",
-            get(moderation::community_audit_log),
-        )
-        .route(
-            "/communities/{community_id}/invites",
-            post(invites::create_community_invite).get(invites::list_community_invites),
-        )
-        .route(
-            "/communities/{community_id}/invites/{code}",
-            delete(invites::revoke_community_invite),
-        )
-        .route("/invites/{code}", get(invites::preview_invite))
-        .route("/invites/{code}/accept", post(invites::accept_invite))
-        .route(
-            "/channels/{channel_id}/messages",
-            get(messages::channel_messages::list_channel_messages)
-                .post(messages::channel_messages::send_channel_message),
-        )
-        .route(
-            "/channels/{channel_id}/messages/{message_id}",
-            patch(messages::channel_messages::edit_channel_message)
-                .delete(messages::channel_messages::delete_channel_message),
-        )
-        .route(
-            "/channels/{channel_id}/messages/{message_id}/edits",
-            get(messages::channel_messages::list_channel_message_edits),
-        )
-        .route(
-            "/channels/{channel_id}/messages/{message_id}/forward",
-            post(messages::channel_messages::forward_channel_message),
-        )
-        .route(
-            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
-            put(messages::reactions::add_channel_reaction)
-                .delete(messages::reactions::remove_channel_reaction)
-                .get(messages::reactions::list_channel_reaction_users),
-        )
-        .route(
-            "/channels/{channel_id}/threads/{root_id}/messages",
-            get(messages::channel_messages::list_thread_messages),
-        )
-        .route(
-            "/channels/{channel_id}/pins",
-            get(messages::pins::list_channel_pins),
-        )
-        .route(
-            "/channels/{channel_id}/pins/{message_id}",
-            put(messages::pins::pin_channel_message).delete(messages::pins::unpin_channel_message),
-        )
-        .route(
-            "/channels/{channel_id}/read",
-            get(messages::read_state::get_channel_read_state)
-                .put(messages::read_state::mark_channel_read),
-        )
-        .route(
-            "/communities/{community_id}/read",
-            post(messages::read_state::mark_community_read),
-        )
-        .route(
-            "/channels/{channel_id}/typing",
-            post(messages::typing::start_channel_typing),
-        )
-        .route("/search/messages", get(messages::search::search_messages))
-        .route(
-            "/conversations",
-            post(conversations::create_conversation).get(conversations::list_conversations),
-        )
-        .route(
-            "/conversations/{conversation_id}",
-            get(conversations::get_conversation).patch(conversations::update_conversation),
-        )
-        .route(
-            "/conversations/{conversation_id}/members",
-            post(conversations::add_conversation_members),
-        )
-        .route(
-            "/conversations/{conversation_id}/members/@me",
-            delete(conversations::leave_conversation),
-        )
-        .route(
-            "/conversations/{conversation_id}/messages",
-            post(conversations::send_conversation_message)
-                .get(conversations::list_conversation_messages),
-        )
-        .route(
-            "/conversations/{conversation_id}/read",
-            put(conversations::mark_conversation_read),
-        )
-        .route(
-            "/conversations/{conversation_id}/receipts",
-            get(conversations::list_conversation_receipts),
-        )
-        .route(
-            "/users/@me/settings/read-receipts",
-            get(conversations::get_read_receipt_setting)
-                .put(conversations::set_read_receipt_setting),
-        )
-        .route("/users/@me/blocks", get(conversations::list_blocks))
-        .route(
-            "/users/@me/blocks/{user_id}",
-            put(conversations::block_user).delete(conversations::unblock_user),
-        )
-        // Attachments stream their bodies and count against attachments.max_bytes instead.
-        .route(
-            "/attachments",
-            post(upload::upload_attachment).layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/attachments/{attachment_id}",
-            get(download::download_attachment),
-        )
-        .route(
-            "/attachments/{attachment_id}/meta",
-            get(download::attachment_meta),
-        )
-        .route("/devices", post(keys::register_device))
-        .route("/devices/{device_id}", delete(keys::delete_device))
-        .route(
-            "/devices/{device_id}/signed-prekey",
-            put(keys::rotate_signed_prekey),
-        )
-        .route(
-            "/devices/{device_id}/one-time-prekeys",
-            post(keys::upload_one_time_prekeys),
-        )
-        .route(
-            "/devices/{device_id}/one-time-prekeys/count",
-            get(keys::count_one_time_prekeys),
-        )
-        .route("/devices/{device_id}/bundle", get(keys::get_prekey_bundle))
-        .route("/users/{user_id}/devices", get(keys::list_user_devices))
-        .route(
-            "/users/@me/presence",
-            get(presence::get_presence).put(presence::set_presence),
-        )
-        .route("/channels/{channel_id}/call", get(calls::get_channel_call))
-        .route(
-            "/channels/{channel_id}/call/participants/{user_id}",
-            delete(calls::remove_call_participant),
-        )
-        .route(
-            "/conversations/{conversation_id}/call",
-            get(calls::get_conversation_call),
-        )
-        .route("/calls/ice-servers", get(calls::get_ice_servers))
-        .route("/push/vapid-public-key", get(push::get_vapid_public_key))
-        .route(
-            "/push/subscriptions",
-            post(push::subscribe_push)
-                .get(push::list_push_subscriptions)
-                .delete(push::unsubscribe_push),
-        )
+    let (api, _) = documented_routes().split_for_parts();
+    let api = api
         .route("/openapi.json", get(serve_openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -18,7 +18,7 @@ use chatalot_shared::{
 type ApiResult<T> = Result<T, HttpError>;
 
 /// The caller's chosen status and custom status (an expired custom status reads as none).
-#[utoipa::path(get, path = "/api/v1/users/@me/presence", tag = "presence", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users/@me/presence", tag = "presence", security(("bearer" = [])),
     responses((status = 200, description = "What the caller chose", body = PresenceSettings),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The auth service is unavailable", body = ApiError)))]
@@ -33,7 +33,7 @@ pub async fn get_presence(
 /// Replaces the caller's chosen status and custom status. Those who share a community or a
 /// conversation with the caller receive `presence_updated` (an invisible user shows as offline),
 /// and so do the caller's own connections, with `settings`.
-#[utoipa::path(put, path = "/api/v1/users/@me/presence", tag = "presence", security(("bearer" = [])),
+#[utoipa::path(put, path = "/users/@me/presence", tag = "presence", security(("bearer" = [])),
     request_body = PresenceSettings,
     responses((status = 200, description = "What the caller chose, as stored", body = PresenceSettings),
         (status = "4XX", description = "An unknown status, a custom status text that is empty, longer than 128 characters or holds control characters, an expiry not in the coming year, or not authenticated", body = ApiError),

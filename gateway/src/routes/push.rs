@@ -17,7 +17,7 @@ type ApiResult<T> = Result<T, HttpError>;
 
 /// Whether this server sends Web Push and, if so, the key to pass as `applicationServerKey` to
 /// `pushManager.subscribe`. Without a configured key: `{"enabled": false}`.
-#[utoipa::path(get, path = "/api/v1/push/vapid-public-key", tag = "push", security(("bearer" = [])),
+#[utoipa::path(get, path = "/push/vapid-public-key", tag = "push", security(("bearer" = [])),
     responses((status = 200, description = "Whether push is on, and the VAPID public key (base64url)", body = VapidPublicKey),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The message service is unavailable", body = ApiError)))]
@@ -33,7 +33,7 @@ pub async fn get_vapid_public_key(
 /// Registers the caller's browser for push: the body is `PushSubscription.toJSON()`. Again for
 /// a known endpoint: its keys are updated (200). An endpoint belongs to the user who registered
 /// it last; each user keeps at most `push.max_subscriptions_per_user` (the oldest goes).
-#[utoipa::path(post, path = "/api/v1/push/subscriptions", tag = "push", security(("bearer" = [])),
+#[utoipa::path(post, path = "/push/subscriptions", tag = "push", security(("bearer" = [])),
     request_body = SubscribePushRequest,
     responses((status = 201, description = "Registered", body = PushSubscription),
         (status = 200, description = "Registered already; keys updated", body = PushSubscription),
@@ -56,7 +56,7 @@ pub async fn subscribe_push(
 }
 
 /// The caller's subscriptions, most recently registered first (keys are not returned).
-#[utoipa::path(get, path = "/api/v1/push/subscriptions", tag = "push", security(("bearer" = [])),
+#[utoipa::path(get, path = "/push/subscriptions", tag = "push", security(("bearer" = [])),
     responses((status = 200, description = "The caller's subscriptions", body = PushSubscriptionList),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The message service is unavailable", body = ApiError)))]
@@ -71,7 +71,7 @@ pub async fn list_push_subscriptions(
 
 /// Deletes one of the caller's subscriptions, named by its endpoint (after
 /// `PushSubscription.unsubscribe()`, or on logout).
-#[utoipa::path(delete, path = "/api/v1/push/subscriptions", tag = "push", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/push/subscriptions", tag = "push", security(("bearer" = [])),
     request_body = UnsubscribePushRequest,
     responses((status = 204, description = "Deleted"),
         (status = 404, description = "`not_found`: the caller has no subscription with this endpoint", body = ApiError),

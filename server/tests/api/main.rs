@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod api_fuzz_findings;
 mod attachments;
 mod authz_sweep;
 mod bad_input;

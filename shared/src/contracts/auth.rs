@@ -73,18 +73,26 @@ pub struct SessionTokens {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3 to 32 characters: letters, digits, `_`, `.` and `-`; unique ignoring case.
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     /// 8 to 128 characters, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,62}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub display_name: Option<String>,
     /// Required when the instance is invite-only.
     #[serde(default)]
     pub invite_code: Option<String>,
     /// A name for this device, shown in the session list.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,62}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?)?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub device_name: Option<String>,
 }
 
@@ -94,6 +102,9 @@ pub struct LoginRequest {
     pub username: String,
     pub password: String,
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,62}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?)?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub device_name: Option<String>,
 }
 
@@ -150,6 +161,9 @@ pub struct GetMeRequest {}
 pub struct UpdateMeRequest {
     /// 1 to 64 characters.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,62}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub display_name: Option<String>,
 }
 
@@ -158,6 +172,7 @@ pub struct UpdateMeRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -182,10 +197,12 @@ pub struct UpdateInstanceRequest {
 pub struct CreateRegistrationInviteRequest {
     /// How many accounts the code may create; unlimited when absent.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub max_uses: Option<u32>,
     /// Seconds until the code expires, 3600 (1 hour) to 31536000 (1 year), else 422
     /// `invalid_expiry`; never when absent.
     #[serde(default)]
+    #[schema(minimum = 3600, maximum = 31536000)]
     pub expires_in_secs: Option<u64>,
 }
 
@@ -225,6 +242,8 @@ pub struct ListUsersRequest {
     pub after: Option<Uuid>,
     /// 1 to 100; 50 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -298,6 +317,8 @@ pub struct QueryAuditLogRequest {
     pub before: Option<Uuid>,
     /// 1 to 100; 50 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -61,6 +61,7 @@ pub struct EnvelopeRecipient {
     /// A current member of the conversation.
     pub user_id: Uuid,
     /// 1 to 64 characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]{1,64}$")]
     pub device_id: String,
     /// Standard base64 (with padding); 1 to 65536 bytes once decoded.
     pub ciphertext: String,
@@ -71,6 +72,7 @@ pub struct EnvelopeRecipient {
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// The sending device, so recipients know which session to decrypt with; 1 to 64 characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]{1,64}$")]
     pub sender_device_id: String,
     /// 1 to 250 entries, each (user, device) at most once.
     pub recipients: Vec<EnvelopeRecipient>,
@@ -128,6 +130,9 @@ pub struct CreateConversationRequest {
     pub member_ids: Vec<Uuid>,
     /// Groups only: 1 to 100 characters.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,98}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?)?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -163,6 +168,9 @@ pub struct UpdateConversationRequest {
     #[serde(default)]
     pub conversation_id: Uuid,
     /// 1 to 100 characters; an empty string clears the name.
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,98}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?)?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub name: String,
 }
 
@@ -194,6 +202,7 @@ pub struct SendConversationMessageRequest {
     #[serde(default)]
     pub conversation_id: Uuid,
     /// The client's idempotency key: 1 to 64 characters.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]{1,64}$")]
     pub nonce: String,
     pub envelope: Envelope,
     /// Files uploaded by the caller and not yet used (at most 10).
@@ -250,9 +259,12 @@ pub struct ListConversationMessagesRequest {
     pub after: Option<Uuid>,
     /// 1 to 100; 50 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// Only this device's ciphertexts (otherwise every device of the caller's).
     #[serde(default)]
+    #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]{1,64}$")]
     pub device_id: Option<String>,
 }
 

@@ -95,6 +95,9 @@ pub struct OneTimePreKeyCount {
 #[serde(deny_unknown_fields)]
 pub struct RegisterDeviceRequest {
     /// 1 to 64 characters, shown to the user's other devices ("Laptop", "Phone").
+    #[schema(
+        pattern = r"^[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u001F\u007F-\u009F]{0,62}[^\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u0000-\u001F\u007F-\u009F])?[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub name: String,
     /// Base64 of 33 bytes: `0x05` then the X25519 identity key.
     pub identity_key: String,

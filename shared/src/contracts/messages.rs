@@ -97,9 +97,11 @@ pub struct SendMessageRequest {
     #[serde(default)]
     pub channel_id: Uuid,
     /// 1 to 64 characters, no control characters; unique per author.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]{1,64}$")]
     pub nonce: String,
     /// Up to 4000 characters; may be empty only when attachments are sent.
     #[serde(default)]
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,4000}$")]
     pub body: String,
     #[serde(default)]
     pub reply_to: Option<Uuid>,
@@ -124,6 +126,7 @@ pub struct ForwardMessageRequest {
     /// Where the copy goes (`send_messages` needed there).
     pub to_channel_id: Uuid,
     /// As for sending.
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]{1,64}$")]
     pub nonce: String,
 }
 
@@ -136,6 +139,7 @@ pub struct EditMessageRequest {
     #[serde(default)]
     pub message_id: Uuid,
     /// Up to 4000 characters; may be empty only on a message with attachments.
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]{0,4000}$")]
     pub body: String,
 }
 
@@ -192,6 +196,8 @@ pub struct ListMessagesRequest {
     pub around: Option<Uuid>,
     /// 1 to 100; 50 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -214,6 +220,8 @@ pub struct ListThreadMessagesRequest {
     pub around: Option<Uuid>,
     /// 1 to 100; 50 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -257,6 +265,8 @@ pub struct ListReactionUsersRequest {
     pub after: Option<Uuid>,
     /// 1 to 100; 50 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -384,6 +394,8 @@ pub struct SearchMessagesRequest {
     pub before_id: Option<Uuid>,
     /// 1 to 50; 25 when absent.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
+    #[schema(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 

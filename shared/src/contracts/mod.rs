@@ -1,6 +1,14 @@
 //! Every request, response and event exchanged between Chatalot processes and clients, as typed
 //! serde structs. A request knows its service, operation and response type ([`Rpc`]); an event
 //! knows its name ([`Event`]). Nothing here knows about HTTP frameworks or databases.
+//!
+//! Text fields carry the rule the services enforce as an OpenAPI `pattern`, so that clients and
+//! schema-driven fuzzing (scripts/check-api-fuzz.sh) see it. Names and other text the services
+//! trim before bounding use one shape: `^[W]*` + `[^WC](?:[^C]{0,MAX-2}[^WC])?` (made optional
+//! when blank is allowed) + `[W]*$`, where W is Rust's `char::is_whitespace` (what `trim`
+//! removes), C is `char::is_control` (minus line feed and tab where text may span lines), and
+//! MAX the most characters once trimmed. A plain `maxLength` would let "   " through, which the
+//! services refuse.
 
 pub mod attachments;
 pub mod auth;

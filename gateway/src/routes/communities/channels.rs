@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::community::*, error::ApiError};
 use uuid::Uuid;
 
 /// Adds a channel at the end of a group.
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/channels", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/channels", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = CreateChannelRequest,
     responses((status = 201, description = "The new channel", body = Channel),
@@ -27,7 +27,7 @@ pub async fn create_channel(
 }
 
 /// Changes a channel's settings, moves it within or between groups, or archives it.
-#[utoipa::path(patch, path = "/api/v1/communities/{community_id}/channels/{channel_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/communities/{community_id}/channels/{channel_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("channel_id" = Uuid, Path, description = "The channel")),
     request_body = UpdateChannelRequest,
@@ -46,7 +46,7 @@ pub async fn update_channel(
 }
 
 /// Deletes a channel.
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/channels/{channel_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/channels/{channel_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("channel_id" = Uuid, Path, description = "The channel")),
     responses((status = 204, description = "Channel deleted"),

@@ -11,7 +11,7 @@ use chatalot_shared::{contracts::community::*, error::ApiError};
 use uuid::Uuid;
 
 /// Creates a community owned by the caller (with its `@everyone` role).
-#[utoipa::path(post, path = "/api/v1/communities", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities", tag = "communities", security(("bearer" = [])),
     request_body = CreateCommunityRequest,
     responses((status = 201, description = "The new community", body = Community),
         (status = "4XX", description = "Invalid input or not authenticated", body = ApiError),
@@ -25,7 +25,7 @@ pub async fn create_community(
 }
 
 /// Lists public communities by name, a page at a time.
-#[utoipa::path(get, path = "/api/v1/communities/discover", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/discover", tag = "communities", security(("bearer" = [])),
     params(DiscoverCommunitiesRequest),
     responses((status = 200, description = "A page of public communities", body = CommunityPage),
         (status = "4XX", description = "Invalid query or not authenticated", body = ApiError),
@@ -39,7 +39,7 @@ pub async fn discover_communities(
 }
 
 /// The caller's view of every community they belong to.
-#[utoipa::path(get, path = "/api/v1/users/@me/communities", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users/@me/communities", tag = "communities", security(("bearer" = [])),
     responses((status = 200, description = "One view per community the caller belongs to", body = CommunityViewList),
         (status = "4XX", description = "Not authenticated", body = ApiError),
         (status = 503, description = "The community service is unavailable", body = ApiError)))]
@@ -53,7 +53,7 @@ pub async fn list_my_communities(
 }
 
 /// A community's public facts.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The community", body = Community),
         (status = "4XX", description = "Not authenticated, not allowed or no such community", body = ApiError),
@@ -69,7 +69,7 @@ pub async fn get_community(
 
 /// Changes a community's name, description, icon, welcome message or visibility
 /// (`manage_community`).
-#[utoipa::path(patch, path = "/api/v1/communities/{community_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/communities/{community_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = UpdateCommunityRequest,
     responses((status = 200, description = "The updated community", body = Community),
@@ -86,7 +86,7 @@ pub async fn update_community(
 }
 
 /// Deletes a community with everything in it (owner only).
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 204, description = "Community deleted"),
         (status = "4XX", description = "Not authenticated, not the owner or no such community", body = ApiError),
@@ -103,7 +103,7 @@ pub async fn delete_community(
 }
 
 /// Hands the community to another member (owner only).
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/transfer", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/transfer", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = TransferOwnershipRequest,
     responses((status = 200, description = "The community with its new owner", body = Community),
@@ -120,7 +120,7 @@ pub async fn transfer_ownership(
 }
 
 /// What the caller sees of a community: visible groups and channels with their permissions.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/view", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/view", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The caller's view", body = CommunityView),
         (status = "4XX", description = "Not authenticated, not a member or no such community", body = ApiError),

@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::community::*, error::ApiError};
 use uuid::Uuid;
 
 /// Adds a group at the end of the community's groups.
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/groups", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/groups", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = CreateGroupRequest,
     responses((status = 201, description = "The new group", body = Group),
@@ -27,7 +27,7 @@ pub async fn create_group(
 }
 
 /// Renames a group or changes its visibility.
-#[utoipa::path(patch, path = "/api/v1/communities/{community_id}/groups/{group_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/communities/{community_id}/groups/{group_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("group_id" = Uuid, Path, description = "The group")),
     request_body = UpdateGroupRequest,
@@ -46,7 +46,7 @@ pub async fn update_group(
 }
 
 /// Deletes a group and every channel in it.
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/groups/{group_id}", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/groups/{group_id}", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("group_id" = Uuid, Path, description = "The group")),
     responses((status = 204, description = "Group and its channels deleted"),
@@ -66,7 +66,7 @@ pub async fn delete_group(
 }
 
 /// Puts the community's groups in the given order (every group id exactly once).
-#[utoipa::path(put, path = "/api/v1/communities/{community_id}/groups/order", tag = "communities", security(("bearer" = [])),
+#[utoipa::path(put, path = "/communities/{community_id}/groups/order", tag = "communities", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = ReorderGroupsRequest,
     responses((status = 200, description = "The groups in their new order", body = GroupList),

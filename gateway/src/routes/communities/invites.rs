@@ -11,7 +11,7 @@ use chatalot_shared::{contracts::community::*, error::ApiError};
 use uuid::Uuid;
 
 /// Creates an invite code, optionally limited in uses and time (`create_invites`).
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/invites", tag = "invites", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/invites", tag = "invites", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = CreateCommunityInviteRequest,
     responses((status = 201, description = "The new invite", body = CommunityInvite),
@@ -28,7 +28,7 @@ pub async fn create_community_invite(
 }
 
 /// The community's invites.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/invites", tag = "invites", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/invites", tag = "invites", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The invites", body = CommunityInviteList),
         (status = "4XX", description = "Not authenticated, not allowed or no such community", body = ApiError),
@@ -43,9 +43,9 @@ pub async fn list_community_invites(
 }
 
 /// Revokes an invite code; it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/invites/{code}", tag = "invites", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/invites/{code}", tag = "invites", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
-        ("code" = String, Path, description = "The invite code")),
+        ("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,64}$", description = "The invite code")),
     responses((status = 204, description = "Invite revoked"),
         (status = "4XX", description = "Not authenticated, not allowed or no such invite", body = ApiError),
         (status = 503, description = "The community service is unavailable", body = ApiError)))]
@@ -61,8 +61,8 @@ pub async fn revoke_community_invite(
 
 /// What an invite leads to: the community's name, description, icon and member count. Needs no
 /// token, so a link can be shown before logging in.
-#[utoipa::path(get, path = "/api/v1/invites/{code}", tag = "invites",
-    params(("code" = String, Path, description = "The invite code")),
+#[utoipa::path(get, path = "/invites/{code}", tag = "invites",
+    params(("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,64}$", description = "The invite code")),
     responses((status = 200, description = "The invite's community", body = InvitePreview),
         (status = "4XX", description = "Unknown, revoked, expired or used-up invite", body = ApiError),
         (status = 503, description = "The community service is unavailable", body = ApiError)))]
@@ -77,8 +77,8 @@ pub async fn preview_invite(
 }
 
 /// Joins the invite's community; at most `max_uses` acceptances succeed, however concurrent.
-#[utoipa::path(post, path = "/api/v1/invites/{code}/accept", tag = "invites", security(("bearer" = [])),
-    params(("code" = String, Path, description = "The invite code")),
+#[utoipa::path(post, path = "/invites/{code}/accept", tag = "invites", security(("bearer" = [])),
+    params(("code" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,64}$", description = "The invite code")),
     responses((status = 200, description = "The caller's view of the joined community", body = CommunityView),
         (status = "4XX", description = "Not authenticated, banned, or an unknown, expired or used-up invite", body = ApiError),
         (status = 503, description = "The community service is unavailable", body = ApiError)))]

@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::community::*, error::ApiError};
 use uuid::Uuid;
 
 /// Joins a public community directly (private ones need an invite).
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/join", tag = "members", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/join", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The caller's view of the community", body = CommunityView),
         (status = "4XX", description = "Not authenticated, banned, private or no such community", body = ApiError),
@@ -25,7 +25,7 @@ pub async fn join_community(
 }
 
 /// Leaves a community (the owner must transfer it first).
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/leave", tag = "members", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/leave", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 204, description = "Left the community"),
         (status = "4XX", description = "Not authenticated, the owner, not a member or no such community", body = ApiError),
@@ -42,7 +42,7 @@ pub async fn leave_community(
 }
 
 /// Lists members by user id, a page at a time, optionally matching a name.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/members", tag = "members", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/members", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"), ListMembersRequest),
     responses((status = 200, description = "A page of members", body = MemberPage),
         (status = "4XX", description = "Invalid query, not a member or no such community", body = ApiError),
@@ -58,7 +58,7 @@ pub async fn list_members(
 }
 
 /// One member.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/members/{user_id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/members/{user_id}", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member")),
     responses((status = 200, description = "The member", body = Member),
@@ -77,7 +77,7 @@ pub async fn get_member(
 }
 
 /// Sets a member's nickname: the caller's own, or anyone's below them with `manage_roles`.
-#[utoipa::path(patch, path = "/api/v1/communities/{community_id}/members/{user_id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/communities/{community_id}/members/{user_id}", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member")),
     request_body = UpdateMemberRequest,
@@ -96,7 +96,7 @@ pub async fn update_member(
 }
 
 /// Gives a member a role ranked below the caller's highest (`manage_roles`).
-#[utoipa::path(put, path = "/api/v1/communities/{community_id}/members/{user_id}/roles/{role_id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(put, path = "/communities/{community_id}/members/{user_id}/roles/{role_id}", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member"),
         ("role_id" = Uuid, Path, description = "The role")),
@@ -117,7 +117,7 @@ pub async fn assign_role(
 }
 
 /// Takes a role ranked below the caller's highest from a member (`manage_roles`).
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/members/{user_id}/roles/{role_id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/members/{user_id}/roles/{role_id}", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member"),
         ("role_id" = Uuid, Path, description = "The role")),

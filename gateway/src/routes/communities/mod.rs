@@ -31,7 +31,8 @@ use serde::de::DeserializeOwned;
 type ApiResult<T> = Result<T, HttpError>;
 
 /// An optional JSON body (moderation reasons): an empty body, with or without a content type,
-/// is `None`; a non-empty one must be JSON and is parsed like [`crate::extract::ApiJson`].
+/// is `None`, as is JSON `null`; any other must be JSON and is parsed like
+/// [`crate::extract::ApiJson`].
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
@@ -61,6 +62,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
                 ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
+        }
+        // The document declares the body nullable, so JSON `null` is "no body" too.
+        if bytes.trim_ascii() == b"null" {
+            return Ok(OptionalJson(None));
         }
         parse_json(&bytes).map(|value| OptionalJson(Some(value)))
     }

@@ -16,7 +16,7 @@ fn reason_of(body: OptionalJson<ModerationReason>) -> Option<String> {
 }
 
 /// Removes a member, who may join again (`kick_members`). The body is optional.
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/members/{user_id}/kick", tag = "members", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/members/{user_id}/kick", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member")),
     request_body(content = Option<ModerationReason>, description = "An optional reason; the body may be empty"),
@@ -39,7 +39,7 @@ pub async fn kick_member(
 }
 
 /// Bans a user, member or not (`ban_members`). The body is optional.
-#[utoipa::path(put, path = "/api/v1/communities/{community_id}/bans/{user_id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(put, path = "/communities/{community_id}/bans/{user_id}", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The user")),
     request_body(content = Option<ModerationReason>, description = "An optional reason; the body may be empty"),
@@ -61,7 +61,7 @@ pub async fn ban_member(
 }
 
 /// Lifts a ban (`ban_members`).
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/bans/{user_id}", tag = "members", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/bans/{user_id}", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The banned user")),
     responses((status = 204, description = "Ban lifted"),
@@ -81,7 +81,7 @@ pub async fn unban_member(
 }
 
 /// The community's bans (`ban_members`).
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/bans", tag = "members", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/bans", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The bans", body = BanList),
         (status = "4XX", description = "Not authenticated, not allowed or no such community", body = ApiError),
@@ -97,7 +97,7 @@ pub async fn list_bans(
 
 /// Times a member out until `until`, or lifts the timeout when `until` is null
 /// (`timeout_members`).
-#[utoipa::path(put, path = "/api/v1/communities/{community_id}/members/{user_id}/timeout", tag = "members", security(("bearer" = [])),
+#[utoipa::path(put, path = "/communities/{community_id}/members/{user_id}/timeout", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member")),
     request_body = TimeoutMemberRequest,
@@ -116,7 +116,7 @@ pub async fn timeout_member(
 }
 
 /// Records a warning against a member ranked below the caller.
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/members/{user_id}/warnings", tag = "members", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/members/{user_id}/warnings", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member")),
     request_body = WarnMemberRequest,
@@ -135,7 +135,7 @@ pub async fn warn_member(
 }
 
 /// A member's warnings (moderators, or the member themselves).
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/members/{user_id}/warnings", tag = "members", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/members/{user_id}/warnings", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("user_id" = Uuid, Path, description = "The member")),
     responses((status = 200, description = "The member's warnings", body = WarningList),
@@ -154,7 +154,7 @@ pub async fn list_warnings(
 }
 
 /// The community's audit log, newest first, with filters (`view_audit_log`).
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/audit-log", tag = "members", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/audit-log", tag = "members", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"), QueryCommunityAuditRequest),
     responses((status = 200, description = "A page of audit entries", body = CommunityAuditPage),
         (status = "4XX", description = "Invalid query, not allowed or no such community", body = ApiError),

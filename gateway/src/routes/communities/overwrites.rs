@@ -98,7 +98,7 @@ async fn delete(
 }
 
 /// The overwrites set on a group.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/groups/{group_id}/overwrites", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/groups/{group_id}/overwrites", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("group_id" = Uuid, Path, description = "The group")),
     responses((status = 200, description = "The group's overwrites", body = OverwriteList),
@@ -113,7 +113,7 @@ pub async fn list_group_overwrites(
 }
 
 /// Creates or replaces the overwrite of a role or member on a group.
-#[utoipa::path(put, path = "/api/v1/communities/{community_id}/groups/{group_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(put, path = "/communities/{community_id}/groups/{group_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("group_id" = Uuid, Path, description = "The group"),
         ("subject_kind" = inline(SubjectKind), Path, description = "`role` or `member`"),
@@ -141,7 +141,7 @@ pub async fn set_group_overwrite(
 }
 
 /// Removes the overwrite of a role or member on a group.
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/groups/{group_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/groups/{group_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("group_id" = Uuid, Path, description = "The group"),
         ("subject_kind" = inline(SubjectKind), Path, description = "`role` or `member`"),
@@ -159,7 +159,7 @@ pub async fn delete_group_overwrite(
 }
 
 /// The overwrites set on a channel.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/channels/{channel_id}/overwrites", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/channels/{channel_id}/overwrites", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("channel_id" = Uuid, Path, description = "The channel")),
     responses((status = 200, description = "The channel's overwrites", body = OverwriteList),
@@ -180,7 +180,7 @@ pub async fn list_channel_overwrites(
 }
 
 /// Creates or replaces the overwrite of a role or member on a channel.
-#[utoipa::path(put, path = "/api/v1/communities/{community_id}/channels/{channel_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(put, path = "/communities/{community_id}/channels/{channel_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("channel_id" = Uuid, Path, description = "The channel"),
         ("subject_kind" = inline(SubjectKind), Path, description = "`role` or `member`"),
@@ -208,7 +208,7 @@ pub async fn set_channel_overwrite(
 }
 
 /// Removes the overwrite of a role or member on a channel.
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/channels/{channel_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/channels/{channel_id}/overwrites/{subject_kind}/{subject_id}", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("channel_id" = Uuid, Path, description = "The channel"),
         ("subject_kind" = inline(SubjectKind), Path, description = "`role` or `member`"),

@@ -11,7 +11,7 @@ use chatalot_shared::{contracts::community::*, error::ApiError};
 use uuid::Uuid;
 
 /// Every role of the community, `@everyone` included.
-#[utoipa::path(get, path = "/api/v1/communities/{community_id}/roles", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(get, path = "/communities/{community_id}/roles", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The community's roles", body = RoleList),
         (status = "4XX", description = "Not authenticated, not a member or no such community", body = ApiError),
@@ -26,7 +26,7 @@ pub async fn list_roles(
 }
 
 /// Creates a role.
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/roles", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/roles", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     request_body = CreateRoleRequest,
     responses((status = 201, description = "The new role", body = Role),
@@ -43,7 +43,7 @@ pub async fn create_role(
 }
 
 /// Changes a role's name, color, permissions or position.
-#[utoipa::path(patch, path = "/api/v1/communities/{community_id}/roles/{role_id}", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/communities/{community_id}/roles/{role_id}", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("role_id" = Uuid, Path, description = "The role (the community id for `@everyone`)")),
     request_body = UpdateRoleRequest,
@@ -62,7 +62,7 @@ pub async fn update_role(
 }
 
 /// Deletes a role (not `@everyone`); its members lose it.
-#[utoipa::path(delete, path = "/api/v1/communities/{community_id}/roles/{role_id}", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/communities/{community_id}/roles/{role_id}", tag = "roles", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community"),
         ("role_id" = Uuid, Path, description = "The role")),
     responses((status = 204, description = "Role deleted"),

@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::messages::*, error::ApiError};
 use uuid::Uuid;
 
 /// Sends a message. Sending the same nonce again returns the first message and creates nothing.
-#[utoipa::path(post, path = "/api/v1/channels/{channel_id}/messages", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(post, path = "/channels/{channel_id}/messages", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel")),
     request_body = SendMessageRequest,
     responses((status = 201, description = "The message (the same one for a repeated nonce)", body = Message),
@@ -27,7 +27,7 @@ pub async fn send_channel_message(
 }
 
 /// Forwards a message's text to another channel, with attribution.
-#[utoipa::path(post, path = "/api/v1/channels/{channel_id}/messages/{message_id}/forward", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(post, path = "/channels/{channel_id}/messages/{message_id}/forward", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The source channel"),
         ("message_id" = Uuid, Path, description = "The message to forward")),
     request_body = ForwardMessageRequest,
@@ -46,7 +46,7 @@ pub async fn forward_channel_message(
 }
 
 /// A page of the channel's main history (thread replies excluded), oldest first.
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/messages", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/messages", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"), ListMessagesRequest),
     responses((status = 200, description = "Messages, oldest first", body = MessageList),
         (status = "4XX", description = "Invalid query or no such channel", body = ApiError),
@@ -62,7 +62,7 @@ pub async fn list_channel_messages(
 }
 
 /// A page of a thread's replies, oldest first.
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/threads/{root_id}/messages", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/threads/{root_id}/messages", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("root_id" = Uuid, Path, description = "The thread's root message"), ListThreadMessagesRequest),
     responses((status = 200, description = "Replies, oldest first", body = MessageList),
@@ -80,7 +80,7 @@ pub async fn list_thread_messages(
 }
 
 /// Replaces the body of one of the caller's own messages; the old body is kept.
-#[utoipa::path(patch, path = "/api/v1/channels/{channel_id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/channels/{channel_id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message")),
     request_body = EditMessageRequest,
@@ -99,7 +99,7 @@ pub async fn edit_channel_message(
 }
 
 /// Deletes a message (own, or anyone's with `manage_messages`); it stays as a tombstone.
-#[utoipa::path(delete, path = "/api/v1/channels/{channel_id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/channels/{channel_id}/messages/{message_id}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message")),
     responses((status = 204, description = "Message deleted"),
@@ -119,7 +119,7 @@ pub async fn delete_channel_message(
 }
 
 /// The previous bodies of a message, oldest first.
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/messages/{message_id}/edits", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/messages/{message_id}/edits", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message")),
     responses((status = 200, description = "Previous versions, oldest first", body = MessageEditList),

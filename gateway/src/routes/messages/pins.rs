@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::messages::*, error::ApiError};
 use uuid::Uuid;
 
 /// Pins a message (`manage_messages`); the 51st pin is refused.
-#[utoipa::path(put, path = "/api/v1/channels/{channel_id}/pins/{message_id}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(put, path = "/channels/{channel_id}/pins/{message_id}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message")),
     responses((status = 204, description = "Message pinned"),
@@ -30,7 +30,7 @@ pub async fn pin_channel_message(
 }
 
 /// Unpins a message (`manage_messages`).
-#[utoipa::path(delete, path = "/api/v1/channels/{channel_id}/pins/{message_id}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/channels/{channel_id}/pins/{message_id}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message")),
     responses((status = 204, description = "Message unpinned (or was not pinned)"),
@@ -50,7 +50,7 @@ pub async fn unpin_channel_message(
 }
 
 /// The channel's pinned messages, most recently pinned first.
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/pins", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/pins", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel")),
     responses((status = 200, description = "Pinned messages, most recently pinned first", body = MessageList),
         (status = "4XX", description = "No such channel", body = ApiError),

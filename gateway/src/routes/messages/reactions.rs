@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::messages::*, error::ApiError};
 use uuid::Uuid;
 
 /// Reacts with an emoji (`add_reactions`); reacting twice changes nothing.
-#[utoipa::path(put, path = "/api/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(put, path = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message"),
         ("emoji" = String, Path, description = "One emoji, percent-encoded")),
@@ -32,7 +32,7 @@ pub async fn add_channel_reaction(
 }
 
 /// Takes back the caller's own reaction.
-#[utoipa::path(delete, path = "/api/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message"),
         ("emoji" = String, Path, description = "One emoji, percent-encoded")),
@@ -54,7 +54,7 @@ pub async fn remove_channel_reaction(
 }
 
 /// Who reacted with an emoji, by user id, a page at a time.
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel"),
         ("message_id" = Uuid, Path, description = "The message"),
         ("emoji" = String, Path, description = "One emoji, percent-encoded"), ListReactionUsersRequest),

@@ -10,7 +10,7 @@ use chatalot_shared::{contracts::messages::*, error::ApiError};
 use uuid::Uuid;
 
 /// Moves the caller's read marker forward to a message of the channel (never back).
-#[utoipa::path(put, path = "/api/v1/channels/{channel_id}/read", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(put, path = "/channels/{channel_id}/read", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel")),
     request_body = MarkChannelReadRequest,
     responses((status = 200, description = "The caller's read state in the channel", body = ChannelReadState),
@@ -28,7 +28,7 @@ pub async fn mark_channel_read(
 
 /// The caller's read state in a channel: marker, unread count and mention count (both counted up
 /// to 1000).
-#[utoipa::path(get, path = "/api/v1/channels/{channel_id}/read", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/channels/{channel_id}/read", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel")),
     responses((status = 200, description = "The caller's read state in the channel", body = ChannelReadState),
         (status = "4XX", description = "No such channel", body = ApiError),
@@ -43,7 +43,7 @@ pub async fn get_channel_read_state(
 }
 
 /// Marks every text channel of a community the caller can see read up to its newest message.
-#[utoipa::path(post, path = "/api/v1/communities/{community_id}/read", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(post, path = "/communities/{community_id}/read", tag = "messages", security(("bearer" = [])),
     params(("community_id" = Uuid, Path, description = "The community")),
     responses((status = 200, description = "The caller's read states in the community's channels", body = ReadStates),
         (status = "4XX", description = "Not a member or no such community", body = ApiError),

@@ -9,7 +9,7 @@ use axum::{Json, extract::State};
 use chatalot_shared::{contracts::messages::*, error::ApiError};
 
 /// Searches the messages of every channel the caller can see now, newest first.
-#[utoipa::path(get, path = "/api/v1/search/messages", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/search/messages", tag = "messages", security(("bearer" = [])),
     params(SearchMessagesRequest),
     responses((status = 200, description = "Matching messages, newest first", body = MessageSearchPage),
         (status = "4XX", description = "Invalid query or not authenticated", body = ApiError),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 /// Tells the channel the caller is typing (`send_messages`); at most one event per 5 seconds
 /// goes out, further calls in that time answer the same and do nothing.
-#[utoipa::path(post, path = "/api/v1/channels/{channel_id}/typing", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(post, path = "/channels/{channel_id}/typing", tag = "messages", security(("bearer" = [])),
     params(("channel_id" = Uuid, Path, description = "The text channel")),
     responses((status = 204, description = "Typing announced (or throttled)"),
         (status = "4XX", description = "Not allowed or no such channel", body = ApiError),

@@ -3447,13 +3447,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, typed from its bytes */
+            /** @description The file, typed from its bytes (`Content-Type` is its detected type, `application/octet-stream` when unknown) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description The requested range (`Content-Range` says which) */
@@ -3462,7 +3462,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description No such attachment, or the caller may not see it */
