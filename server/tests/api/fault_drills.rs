@@ -32,6 +32,8 @@ const SERVICES: [&str; 5] = ["auth", "community", "message", "keys", "signal"];
 /// Each sender's pause between two sends, and its bound per drill: a bounded stream.
 const PACE: Duration = Duration::from_millis(25);
 const MAX_PER_SENDER: usize = 400;
+/// Extra senders that start just before each fault and stop just after it began.
+const BURST: usize = 8;
 /// How long a send is retried (503, no answer) before it counts as failed.
 const SEND_RETRY: Duration = Duration::from_secs(20);
 /// SIGSTOP lasts this long; a killed NATS stays down this long.
@@ -499,8 +501,27 @@ async fn fault_drills_under_load_lose_and_duplicate_nothing_and_recover_in_bound
             .sum();
         let pids_before = deployment.pids();
 
+        // A burst of concurrent sends as the fault hits, so that some are in flight in the
+        // process that dies or freezes (its senders stop soon after the fault began).
+        let burst = CancellationToken::new();
+        let mut sending = sending;
+        for k in 0..BURST {
+            let (user, start) = senders[k % senders.len()];
+            sending.push(spawn_drill_sender(
+                routing.clone(),
+                start + k,
+                user.access_token.clone(),
+                channel_id,
+                format!("d{n}b{k}"),
+                log.clone(),
+                burst.clone(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
         let fault_start = Instant::now();
         let (fault_end, replaced) = deployment.inject(fault).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        burst.cancel();
         let fault_took = fault_end.duration_since(fault_start);
         let admins = |d: &Deployment| d.processes.iter().map(|p| p.admin).collect();
         // With a process killed, the rest carry on while it is down: its replacement starts
