@@ -9,7 +9,7 @@
 # positive data accepted, missing auth, ignored auth, use after free, ...), in positive and
 # negative mode, through the examples, coverage, fuzzing and stateful phases (the stateful phase
 # chains operations by the links schemathesis infers from the document: ids a response returns
-# feed the operations that take them). MAX_EXAMPLES (default 25) bounds the generated cases per
+# feed the operations that take them). MAX_EXAMPLES (default 50) bounds the generated cases per
 # operation and phase; the seed is fixed, so a run is repeatable. Requests authenticate as two
 # fresh accounts registered here (see scripts/api-fuzz/hooks.py for who sends what); the few
 # operations that refuse schema-valid input by rules a schema cannot state are listed, with the
@@ -22,7 +22,7 @@ source scripts/lib/common.sh
 
 base=${1:?usage: $0 BASE_URL [MAX_EXAMPLES]}
 base=${base%/}
-max_examples=${2:-25}
+max_examples=${2:-50}
 venv=.data/venv-schemathesis
 requirements=scripts/api-fuzz/requirements.txt
 
