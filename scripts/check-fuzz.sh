@@ -6,8 +6,9 @@
 # Installs cargo-fuzz (pinned, into ~/.cargo/bin) when missing, builds the targets of fuzz/
 # once, then runs each for FUZZ_SECONDS (default 20) starting from its committed seed corpus
 # fuzz/corpus/<target>/, and prints what each did (executions, coverage, corpus size). Fails on
-# any crash, panic, failed assertion, leak or input slower than FUZZ_INPUT_TIMEOUT (default
-# 10 s); the input that did it is kept in fuzz/artifacts/<target>/ (not committed).
+# any crash, panic, failed assertion, input slower than FUZZ_INPUT_TIMEOUT (default 10 s) or
+# memory use past libFuzzer's 2 GiB; the input that did it is kept in fuzz/artifacts/<target>/
+# (not committed).
 #
 # Toolchain: cargo-fuzz is built for nightly, but without a sanitizer (`-s none`) every flag it
 # passes to rustc (`--cfg fuzzing`, `-Cpasses=sancov-module`, `-Cllvm-args=-sanitizer-coverage-*`)
@@ -18,17 +19,19 @@
 # RustCrypto crates), and a panic or an assertion is what these targets look for.
 #
 # The committed corpus is never changed: each run works on a temporary copy. To keep what a
-# run found, minimise it into the committed corpus and commit the few new files:
+# longer run found, merge only the inputs that add coverage into the committed corpus:
 #
-#   cd fuzz && cargo fuzz run -s none TARGET /tmp/found -- -max_total_time=300   # longer run
-#   cargo fuzz cmin -s none TARGET corpus/TARGET /tmp/found  # merge, keeping only new coverage
+#   cd fuzz && cp -r corpus/TARGET /tmp/found
+#   cargo fuzz run -s none TARGET /tmp/found -- -max_total_time=600              # a longer run
+#   cargo fuzz run -s none TARGET corpus/TARGET /tmp/found -- -merge=1          # add new coverage
 #
-# (keep each corpus small: a few KiB of meaningful inputs). A crash reproduces with
-# `cargo fuzz run -s none TARGET fuzz/artifacts/TARGET/crash-...`; fix it with a unit test in the
+# then commit a handful of the added files, not hundreds (all corpora together stay within
+# ~100 KiB; `cargo fuzz cmin -s none TARGET` shrinks one in place). A crash reproduces, in fuzz/,
+# with `cargo fuzz run -s none TARGET artifacts/TARGET/crash-...`; fix it with a unit test in the
 # owning crate that feeds that input. fuzz/examples/seeds.rs writes the hand-made seeds.
 #
-# Honours CARGO_TARGET_DIR (the fuzz build is separate from the server's: another Cargo.lock and
-# instrumented code). scripts/test.sh runs this script.
+# Always builds into fuzz/target, whatever CARGO_TARGET_DIR says: instrumented code with its own
+# Cargo.lock shares nothing with the server's build. scripts/test.sh runs this script.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/common.sh
@@ -50,6 +53,7 @@ if [[ "$(cargo fuzz --version 2>/dev/null || true)" != "cargo-fuzz $CARGO_FUZZ_V
 fi
 
 cd fuzz
+unset CARGO_TARGET_DIR
 if (($#)); then
     targets=("$@")
 else
