@@ -61,6 +61,9 @@ else
 fi
 ((${#targets[@]})) || die "no fuzz targets found in fuzz/Cargo.toml"
 
+# fuzz/ is its own workspace, so the suite's `cargo fmt --all --check` does not see it.
+cargo fmt --all --check || die "fuzz/ is not formatted: run cargo fmt in fuzz/"
+
 say "building ${#targets[@]} fuzz targets (no sanitizer, release with debug assertions)"
 built=$SECONDS
 cargo fuzz build -s none || die "building the fuzz targets failed"

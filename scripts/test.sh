@@ -7,14 +7,16 @@
 #   4. end-to-end crypto checks beyond cargo test: interoperability with the Python X3DH and
 #      Double Ratchet implementations (PyPI) and with libsignal's sender keys (npm), and the
 #      crypto tests compiled to wasm32 and run under Node (each script installs what it needs)
-#   5. the web client (scripts/test-web.sh: build, API types against the OpenAPI document,
+#   5. fuzzing: each cargo-fuzz target for a bounded time (scripts/check-fuzz.sh)
+#   6. the web client (scripts/test-web.sh: build, API types against the OpenAPI document,
 #      svelte-check, Vitest, Playwright end-to-end tests in Debian's Chromium, npm audit where
 #      the registry answers, no secret in the server's log of all that traffic)
-#   6. the supply chain (scripts/check-supply-chain.sh: cargo deny against deny.toml) and the
+#   7. the supply chain (scripts/check-supply-chain.sh: cargo deny against deny.toml) and the
 #      deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
 #      kubectl kustomize + kubernetes-validate, proxy and alert configs)
-#   7. smoke-tests scripts/run.sh --detach on ports 18080/19090, with slow clients against it
-#      while a normal client chats (scripts/check-slow-clients.sh) (skip: SKIP_SMOKE=1)
+#   8. smoke-tests scripts/run.sh --detach on ports 18080/19090, with slow clients against it
+#      while a normal client chats (scripts/check-slow-clients.sh), then schemathesis against its
+#      OpenAPI document (scripts/check-api-fuzz.sh) (skip: SKIP_SMOKE=1)
 #
 # Arguments are passed on to cargo test (e.g. scripts/test.sh -- --nocapture).
 # Ends with "chatalot tests: passed" or says which step failed, and exits non-zero then.
