@@ -35,8 +35,8 @@ pub fn banned() -> ApiError {
 }
 
 /// Joins a public community directly and returns the new member's view. Joining a community one
-/// already belongs to returns the view. A private community is `not_found` here: the way in is an
-/// invite.
+/// already belongs to (public or private) returns the view. To anyone else a private community is
+/// `not_found` here: the way in is an invite.
 pub async fn join_community(
     state: AppState,
     ctx: CallerContext,
@@ -48,7 +48,6 @@ pub async fn join_community(
         let mut conn = state.connection().await?;
         let community = communities::find(&mut conn, req.community_id)
             .await?
-            .filter(|c| c.visibility == CommunityVisibility::Public)
             .ok_or_else(community_not_found)?;
         if members::find(&mut conn, community.community_id, caller.user_id)
             .await?
@@ -56,6 +55,9 @@ pub async fn join_community(
         {
             drop(conn);
             return membership::view_of(&state, req.community_id, caller.user_id).await;
+        }
+        if community.visibility != CommunityVisibility::Public {
+            return Err(community_not_found());
         }
         if bans::is_banned(&mut conn, community.community_id, caller.user_id).await? {
             return Err(banned());
@@ -68,12 +70,14 @@ pub async fn join_community(
     // join of the same user may have landed meanwhile.
     let community = communities::lock(&mut tx, req.community_id)
         .await?
-        .filter(|c| c.visibility == CommunityVisibility::Public)
         .ok_or_else(community_not_found)?;
     if members::find(&mut tx, community.community_id, caller.user_id)
         .await?
         .is_none()
     {
+        if community.visibility != CommunityVisibility::Public {
+            return Err(community_not_found());
+        }
         if bans::is_banned(&mut tx, community.community_id, caller.user_id).await? {
             return Err(banned());
         }

@@ -106,3 +106,45 @@ async fn a_null_moderation_body_means_no_reason() {
     assert_eq!(ban["user_id"], banned.user_id.to_string());
     assert_eq!(ban["reason"], Value::Null);
 }
+
+/// The stateful phase created a private community and joined it as its owner: the join
+/// answered 404 `not_found` for a community the caller belongs to. A member's join returns
+/// their view, whatever the visibility; an outsider still cannot find a private community.
+#[tokio::test]
+async fn joining_a_private_community_one_belongs_to_returns_the_view() {
+    let app = spawn_app().await;
+    let owner = app.register("privateowner").await;
+    let outsider = app.register("privatestranger").await;
+    let community_id = app
+        .create_community(&owner, "Private place", "private")
+        .await;
+    let path = format!("/api/v1/communities/{community_id}/join");
+
+    let reply = app
+        .send(Method::POST, &path, Some(&owner.access_token), None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["community"]["community_id"], json!(community_id));
+
+    let reply = app
+        .send(Method::POST, &path, Some(&outsider.access_token), None)
+        .await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (404, "not_found"),
+        "{}",
+        reply.body
+    );
+    let members = app
+        .get(
+            &format!("/api/v1/communities/{community_id}/members"),
+            &owner.access_token,
+        )
+        .await;
+    assert_eq!(members.status, 200, "{}", members.body);
+    let count = members.body["members"]
+        .as_array()
+        .map(Vec::len)
+        .or_else(|| members.body.as_array().map(Vec::len));
+    assert_eq!(count, Some(1), "{}", members.body);
+}
