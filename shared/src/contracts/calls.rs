@@ -459,6 +459,18 @@ mod tests {
         ));
     }
 
+    /// Found by the `ws_client_frame` fuzz target: without serde_json's `float_roundtrip`, a
+    /// long mantissa with an exponent parsed one ULP off, so the body a gateway forwarded was
+    /// not the body the client sent.
+    #[test]
+    fn a_command_body_survives_the_trip_through_a_gateway_unchanged() {
+        let wire = r#"{"ref":"5","action":"signal","extra":222222222222222222212222e21}"#;
+        let parsed: CallCommand = serde_json::from_str(wire).expect("parses");
+        let forwarded = serde_json::to_string(&parsed).expect("serialises");
+        let received: CallCommand = serde_json::from_str(&forwarded).expect("parses again");
+        assert_eq!(parsed.body, received.body);
+    }
+
     #[test]
     fn malformed_commands_are_invalid_requests_not_decode_errors() {
         let id = Uuid::now_v7();
