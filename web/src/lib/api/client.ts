@@ -4,6 +4,7 @@
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 import { session } from '$lib/session/session.svelte';
+import { apiUrl } from '$lib/desktop/server.svelte';
 
 export type Schemas = components['schemas'];
 export type ApiErrorBody = Schemas['ApiError'];
@@ -31,7 +32,19 @@ async function authorisedFetch(request: Request): Promise<Response> {
 	return fetch(retry);
 }
 
-export const api = createClient<paths>({ baseUrl: '', fetch: authorisedFetch });
+/** A Request for an API path on the server (the page's origin, or the desktop's chosen server). */
+class ServerRequest extends Request {
+	constructor(input: RequestInfo | URL, init?: RequestInit) {
+		super(typeof input === 'string' ? apiUrl(input) : input, init);
+	}
+}
+
+export const api = createClient<paths>({ baseUrl: '', fetch: authorisedFetch, Request: ServerRequest });
+
+/** The same client for paths typed by hand while the server side of them is not merged yet. */
+export function interimClient<P extends object>() {
+	return createClient<P>({ baseUrl: '', fetch: authorisedFetch, Request: ServerRequest });
+}
 
 /** The data of an openapi-fetch result, or an ApiFailure thrown with the server's error code. */
 export async function unwrap<T>(

@@ -15,6 +15,7 @@
 //   attachmentKind(contentType): 'image' | 'video' | 'audio' | 'file' — how to show it inline.
 import { ApiFailure, type Schemas } from '$lib/api/client';
 import { session } from '$lib/session/session.svelte';
+import { apiUrl } from '$lib/desktop/server.svelte';
 
 export type Attachment = Schemas['Attachment'];
 
@@ -27,7 +28,7 @@ function send(
 ): Promise<{ status: number; body: unknown }> {
 	return new Promise((resolve, reject) => {
 		const xhr = new XMLHttpRequest();
-		xhr.open('POST', `/api/v1/attachments?filename=${encodeURIComponent(filename)}`);
+		xhr.open('POST', apiUrl(`/api/v1/attachments?filename=${encodeURIComponent(filename)}`));
 		if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
 		xhr.setRequestHeader('content-type', 'application/octet-stream');
 		xhr.upload.onprogress = (event) => {
@@ -92,7 +93,7 @@ export function attachmentObjectUrl(attachmentId: string): Promise<string> {
 }
 
 async function download(attachmentId: string): Promise<string> {
-	const path = `/api/v1/attachments/${encodeURIComponent(attachmentId)}`;
+	const path = apiUrl(`/api/v1/attachments/${encodeURIComponent(attachmentId)}`);
 	const get = async (token: string | null) =>
 		fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 	const token = await session.accessToken();

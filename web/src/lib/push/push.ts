@@ -2,6 +2,7 @@
 // while no Chatalot tab is connected. The server sends metadata only (which conversation), never
 // message content; the service worker (src/service-worker.ts) shows the notification.
 import { api, unwrap } from '$lib/api/client';
+import { inDesktop } from '$lib/desktop/platform';
 
 export type PushState = 'unsupported' | 'disabled-by-server' | 'denied' | 'off' | 'on';
 
@@ -15,7 +16,9 @@ export function decodeBase64Url(value: string): Uint8Array<ArrayBuffer> {
 	return bytes;
 }
 
+/** Web Push needs a service worker: none in the desktop app, which notifies natively instead. */
 function supported(): boolean {
+	if (inDesktop()) return false;
 	return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
 }
 

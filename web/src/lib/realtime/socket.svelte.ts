@@ -4,6 +4,7 @@
 import { session } from '$lib/session/session.svelte';
 import { Close, type CommandReply, type EventMap, type EventName, type Ready, type ServerFrame } from './events';
 import { ResumePoints, backoffMs } from './resume';
+import { socketUrl } from '$lib/desktop/server.svelte';
 
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'signed_out';
 
@@ -97,9 +98,7 @@ class Realtime {
 		}
 		if (!this.#wanted) return;
 		this.state = this.#attempt === 0 && !this.ready ? 'connecting' : 'reconnecting';
-		const url = new URL('/ws', location.href);
-		url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-		const socket = new WebSocket(url);
+		const socket = new WebSocket(socketUrl());
 		this.#socket = socket;
 		socket.onmessage = (message) => this.#receive(socket, token, message.data);
 		socket.onclose = (event) => this.#closed(socket, event.code);

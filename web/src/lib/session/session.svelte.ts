@@ -2,6 +2,7 @@
 // rotation of the refresh token. One refresh runs at a time across tabs (Web Locks); a tab that
 // finds the token already rotated by another uses the new one instead of replaying the old one.
 import { browser } from '$app/environment';
+import { apiUrl } from '$lib/desktop/server.svelte';
 import {
 	fromTokens,
 	loadSession,
@@ -84,7 +85,7 @@ class Session {
 		}
 		let response: Response;
 		try {
-			response = await fetch('/api/v1/auth/refresh', {
+			response = await fetch(apiUrl('/api/v1/auth/refresh'), {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },
 				body: JSON.stringify({ refresh_token: stored.refreshToken })
