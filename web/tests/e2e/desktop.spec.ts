@@ -4,7 +4,7 @@
 // the browser deployment, so these contexts bypass it; the desktop app sets its own.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { PORT } from './backend';
-import { composer, newUser, PASSWORD, uniqueName } from './fixtures';
+import { composer, newUser, PASSWORD, send, uniqueName } from './fixtures';
 import { desktopCalls, fakeDesktop } from './desktop-fake';
 
 const SERVER = `http://localhost:${PORT}`;
@@ -41,18 +41,24 @@ test('first start: /connect checks the address, then the app talks to that serve
 	await connect.click();
 	await expect(error).toContainText('cannot be reached');
 
-	// Some other web server that answers (and allows this origin): not Chatalot.
-	await page.route('http://not-chatalot.test/**', (route) =>
-		route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><p>hello</p>', headers: { 'access-control-allow-origin': '*' } })
-	);
-	await address.fill('not-chatalot.test');
-	await address.press('Enter');
-	await expect(error).toContainText('https://not-chatalot.test');
-	await page.route('https://not-chatalot.test/**', (route) =>
-		route.fulfill({ status: 200, json: { name: 'x' }, headers: { 'access-control-allow-origin': '*' } })
-	);
-	await connect.click();
-	await expect(error).toContainText('not a Chatalot server');
+	// Some other web server that answers (and allows this origin), first with a page, then with
+	// JSON of another shape: not Chatalot. A bare host name means https.
+	const answers = [
+		{ status: 200, contentType: 'text/html', body: '<!doctype html><p>hello</p>' },
+		{ status: 200, contentType: 'application/json', body: '{"registration_mode":null}' }
+	];
+	const asked: string[] = [];
+	await page.route('https://not-chatalot.test/**', (route) => {
+		asked.push(route.request().url());
+		return route.fulfill({ ...answers[asked.length - 1], headers: { 'access-control-allow-origin': '*' } });
+	});
+	for (let i = 1; i <= answers.length; i++) {
+		await address.fill('not-chatalot.test');
+		await address.press('Enter');
+		await expect.poll(() => asked.length).toBe(i);
+		await expect(error).toHaveText('https://not-chatalot.test answered, but it is not a Chatalot server.');
+	}
+	expect(asked).toEqual(['https://not-chatalot.test/api/v1/instance', 'https://not-chatalot.test/api/v1/instance']);
 	expect(await desktopCalls(page, 'set_server_url')).toEqual([]);
 
 	await address.fill(`${SERVER}/some/path/`);
@@ -81,7 +87,7 @@ test('first start: /connect checks the address, then the app talks to that serve
 	await expect(composer(page)).toBeVisible();
 	await page.getByRole('button', { name: 'Invite people' }).click();
 	await page.getByRole('button', { name: 'Create invite link' }).click();
-	await expect(page.getByTestId('invite-link')).toHaveValue(new RegExp(`^${SERVER}/invite/[A-Za-z0-9]+$`));
+	await expect(page.getByTestId('invite-link')).toHaveValue(new RegExp(`^${SERVER}/invite/[\\w-]+$`));
 	await page.keyboard.press('Escape');
 
 	// The end-to-end state in IndexedDB is sealed: the device record holds no key material in clear.
@@ -154,11 +160,12 @@ test('desktop notifications and the tray count follow messages, mentions and wha
 	const badge = async () => (await desktopCalls(alice, 'set_unread')).at(-1)?.args.count;
 
 	// A plain channel message does not notify (channels default to mentions); a mention does.
-	await composer(bob.page).fill('just chatting');
-	await composer(bob.page).press('Enter');
+	await send(bob.page, 'just chatting');
+	await expect(composer(bob.page)).toHaveValue('');
 	await composer(bob.page).pressSequentially('@' + aliceName.slice(0, 5));
 	await expect(bob.page.getByRole('option', { name: new RegExp(aliceName) })).toBeVisible();
 	await composer(bob.page).press('Enter');
+	await expect(composer(bob.page)).toHaveValue(`@${aliceName} `);
 	await composer(bob.page).pressSequentially('need you here');
 	await composer(bob.page).press('Enter');
 	await expect.poll(notes).toContainEqual({ title: `${bob.username} in #general (${community})`, body: `@${aliceName} need you here` });
@@ -176,9 +183,10 @@ test('desktop notifications and the tray count follow messages, mentions and wha
 	await expect.poll(notes, { timeout: 30_000 }).toContainEqual({ title: bob.username, body: 'a secret for your eyes' });
 	await expect.poll(badge).toBe(2);
 
-	// Reading both clears the count.
+	// Reading the channel, then the conversation, brings the count down to 0.
 	await alice.goto(channelUrl);
 	await expect(alice.getByText('need you here')).toBeVisible();
+	await expect.poll(badge).toBe(1);
 	await alice.getByRole('link', { name: 'Home: conversations' }).click();
 	await alice.getByRole('link', { name: `${bob.username} (unread)` }).click();
 	await expect(alice.getByTestId('dm-message').filter({ hasText: 'a secret for your eyes' })).toBeVisible();

@@ -38,16 +38,22 @@ function report(what: string) {
 	return (err: unknown) => console.warn(`desktop: ${what} failed`, err);
 }
 
-async function authorName(userId: string, communityId: string | null): Promise<string> {
-	if (communityId && members.of(communityId).byUser[userId]) return members.nameOf(communityId, userId);
+async function conversationAuthor(userId: string): Promise<string> {
 	return (await people.resolve(userId).catch(() => null))?.displayName ?? 'Someone';
 }
 
+/** Names in a community, as its channel shows them (the member list is loaded once per community). */
+async function communityNames(communityId: string): Promise<(userId: string) => string> {
+	const list = members.of(communityId);
+	if (!list.loaded) await list.load();
+	return (userId) => members.nameOf(communityId, userId);
+}
+
 /** Mentions written as `<@id>` / `<@&role>` read as names in the notification. */
-function readableBody(message: Schemas['Message'], roles: Schemas['Role'][]): string {
+function readableBody(message: Schemas['Message'], roles: Schemas['Role'][], nameOf: (userId: string) => string): string {
 	const text = message.body
 		.replace(/<@&([0-9a-fA-F-]{36})>/g, (_m, id: string) => `@${roles.find((r) => r.role_id === id)?.name ?? 'role'}`)
-		.replace(/<@([0-9a-fA-F-]{36})>/g, (_m, id: string) => `@${people.byId[id]?.displayName ?? 'someone'}`);
+		.replace(/<@([0-9a-fA-F-]{36})>/g, (_m, id: string) => `@${nameOf(id)}`);
 	if (text.trim()) return shortBody(text);
 	const file = message.attachments[0];
 	return file ? `📎 ${file.filename}` : '';
@@ -63,10 +69,10 @@ async function onChannelMessage(message: Schemas['Message']): Promise<void> {
 		mentionsMe: channelMentionsMe(message.mentions, { userId: myId, roleIds: found.view.me.role_ids })
 	};
 	if (!shouldNotify(incoming, myId, notificationLevels.of('channel', message.channel_id), attention())) return;
-	const author = await authorName(message.author_id, message.community_id);
+	const nameOf = await communityNames(message.community_id);
 	await notify(
-		notificationTitle(author, `#${found.channel.channel.name} (${found.view.community.name})`),
-		readableBody(message, found.view.roles)
+		notificationTitle(nameOf(message.author_id), `#${found.channel.channel.name} (${found.view.community.name})`),
+		readableBody(message, found.view.roles, nameOf)
 	);
 }
 
@@ -83,7 +89,7 @@ async function onConversationMessage(message: DecryptedMessage): Promise<void> {
 		mentionsMe: textMentionsMe(text, { userId: myId, username: me.profile?.username ?? null })
 	};
 	if (!shouldNotify(incoming, myId, notificationLevels.of('conversation', message.conversationId), attention())) return;
-	const author = await authorName(message.authorId, null);
+	const author = await conversationAuthor(message.authorId);
 	const place = conversation?.kind === 'group' ? conversationTitle(conversation, myId) : null;
 	const body =
 		content?.kind === 'text' ? shortBody(content.text)
