@@ -1,7 +1,7 @@
 //! Notification levels: how the caller wants to hear of new messages, per text channel and per
 //! conversation (`all`, `mentions`, `none`). Clients decide locally what to show; message-svc
 //! keeps the choices so they follow the caller to every device, announces changes to the
-//! caller's other connections (`notification_level.updated`) and leaves muted conversations out
+//! caller's other connections (`notification_level_updated`) and leaves muted conversations out
 //! of Web Push.
 
 use crate::{

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use uuid::Uuid;
 
-const EVENT: &str = "notification_level.updated";
+const EVENT: &str = "notification_level_updated";
 
 fn channel_path(channel_id: Uuid) -> String {
     format!("/api/v1/channels/{channel_id}/notification-level")

@@ -139,8 +139,7 @@ pub struct NotificationLevelUpdated {
 }
 
 events! {
-    // Named as the web and desktop clients expect it (the other events use underscores only).
-    NotificationLevelUpdated => "notification_level.updated";
+    NotificationLevelUpdated => "notification_level_updated";
 }
 
 rpc! {
