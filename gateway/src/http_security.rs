@@ -8,8 +8,10 @@
 //!   that already carries a policy (attachment downloads' sandbox) keeps it. Framing is refused
 //!   (`frame-ancestors 'none'`, `X-Frame-Options: DENY`). `Strict-Transport-Security` only when
 //!   `gateway.hsts_max_age_secs` is set, which an operator does behind TLS.
-//! - Origins: the public URL's origin plus `gateway.allowed_origins`. Those get CORS answers (the
-//!   API takes bearer tokens, never cookies, so no credentials mode); any other origin gets no
+//! - Origins: the public URL's origin plus `gateway.allowed_origins`, and the desktop app's web
+//!   view ([`DESKTOP_APP_ORIGINS`]) unless `gateway.allow_desktop_app` is off. Those get CORS
+//!   answers (the API takes bearer tokens, never cookies, so no credentials mode); any other
+//!   origin gets no
 //!   CORS headers, so browsers keep its scripts out. A WebSocket upgrade whose `Origin` (every
 //!   browser sends one) is neither allowed nor the gateway's own (its `Host`) is refused with 403
 //!   `forbidden`: another site's page cannot open a socket in its visitor's name. Native clients
@@ -30,6 +32,11 @@ pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 const PERMISSIONS_POLICY: &str = "camera=(self), microphone=(self), display-capture=(self), \
      geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), interest-cohort=()";
 
+/// The origins of the desktop app's (Tauri) web view: `tauri://localhost` on Linux and macOS,
+/// `http://tauri.localhost` on Windows. It calls the API with bearer tokens and opens the
+/// WebSocket like the web client, so allowing it hands out no ambient credential.
+pub const DESKTOP_APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
 /// The security settings every response is given.
 #[derive(Debug, Clone)]
 pub struct HttpSecurity {
@@ -40,15 +47,24 @@ pub struct HttpSecurity {
 
 impl HttpSecurity {
     /// `public_url` is what users open (its origin is always allowed); `allowed_origins` are
-    /// more origins (`https://chat.example.com`) allowed to call the API from a browser.
+    /// more origins (`https://chat.example.com`) allowed to call the API from a browser;
+    /// `allow_desktop_app` adds [`DESKTOP_APP_ORIGINS`].
     pub fn new(
         public_url: &str,
         allowed_origins: &[String],
+        allow_desktop_app: bool,
         hsts_max_age_secs: u64,
         web_csp: Option<String>,
     ) -> Self {
+        let desktop: &[&str] = if allow_desktop_app {
+            &DESKTOP_APP_ORIGINS
+        } else {
+            &[]
+        };
         let mut origins: Vec<String> = allowed_origins
             .iter()
+            .map(String::as_str)
+            .chain(desktop.iter().copied())
             .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
             .collect();
         if let Some(origin) = origin_of(public_url) {
@@ -181,6 +197,7 @@ mod tests {
         let security = HttpSecurity::new(
             "https://Chat.Example.com/app",
             &["http://localhost:5173/".to_string()],
+            false,
             0,
             None,
         );
@@ -190,11 +207,24 @@ mod tests {
         assert!(!security.allows("https://chat.example.com:8443"));
         assert!(!security.allows("https://evil.example"));
         assert!(!security.allows("null"));
+        assert!(!security.allows("tauri://localhost"));
+    }
+
+    #[test]
+    fn the_desktop_app_is_allowed_only_when_configured() {
+        let with = HttpSecurity::new("https://chat.example.com", &[], true, 0, None);
+        assert!(with.allows("tauri://localhost"));
+        assert!(with.allows("http://tauri.localhost"));
+        assert!(!with.allows("https://tauri.localhost"));
+        assert!(!with.allows("tauri://evil.example"));
+        let without = HttpSecurity::new("https://chat.example.com", &[], false, 0, None);
+        assert!(!without.allows("tauri://localhost"));
+        assert!(!without.allows("http://tauri.localhost"));
     }
 
     #[test]
     fn a_websocket_origin_must_be_allowed_or_the_gateway_itself() {
-        let security = HttpSecurity::new("http://localhost:8080", &[], 0, None);
+        let security = HttpSecurity::new("http://localhost:8080", &[], true, 0, None);
         let headers = |origin: &str, host: &str| {
             let mut headers = HeaderMap::new();
             headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());

@@ -99,6 +99,7 @@ impl Gateway {
         let security = http_security::HttpSecurity::new(
             &config.gateway.public_url,
             &config.gateway.allowed_origins,
+            config.gateway.allow_desktop_app,
             config.gateway.hsts_max_age_secs,
             web_csp,
         );

@@ -122,6 +122,11 @@ pub struct GatewayConfig {
     /// Web origins besides the public URL's that may call the API and open WebSockets from a
     /// browser (`["https://chat.example.com"]`); no others get CORS answers.
     pub allowed_origins: Vec<String>,
+    /// Also allows the Chatalot desktop app's web view (`tauri://localhost` on Linux and macOS,
+    /// `http://tauri.localhost` on Windows). Safe by default: the API authenticates with bearer
+    /// tokens only, never cookies, so an allowed origin gains nothing a page does not already
+    /// hold; turn it off to admit browsers only.
+    pub allow_desktop_app: bool,
     /// `Strict-Transport-Security` max-age; 0 (the default) sends none. Set it only when the
     /// gateway is reached over TLS.
     pub hsts_max_age_secs: u64,
@@ -274,6 +279,7 @@ impl Default for GatewayConfig {
             ws_frames_per_sec: 5,
             ws_frame_burst: 30,
             allowed_origins: Vec::new(),
+            allow_desktop_app: true,
             hsts_max_age_secs: 0,
         }
     }
@@ -778,6 +784,20 @@ mod tests {
             .as_ref()
             .map(|c| (c.nats.namespace.clone(), c.auth.login_ip_limit));
         assert_eq!(config, Ok(("other".to_string(), 3)));
+    }
+
+    #[test]
+    fn the_desktop_app_is_allowed_unless_turned_off() {
+        let allowed = |vars: &[(&str, &str)]| {
+            env_with(vars)
+                .map(|c| c.gateway.allow_desktop_app)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(allowed(&[]), Ok(true));
+        assert_eq!(
+            allowed(&[("CHATALOT_GATEWAY__ALLOW_DESKTOP_APP", "false")]),
+            Ok(false)
+        );
     }
 
     #[test]

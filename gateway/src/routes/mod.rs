@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod instance;
 pub mod keys;
 pub mod messages;
+pub mod notification_levels;
 pub mod presence;
 pub mod push;
 
@@ -67,6 +68,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
         contracts::messages::ReactionAdded, contracts::messages::ReactionRemoved,
         contracts::messages::MessagePinned, contracts::messages::MessageUnpinned,
         contracts::messages::TypingStarted, contracts::messages::ReadStateUpdated,
+        contracts::notifications::NotificationLevelUpdated,
         crate::ws::resume::ResumeGap,
     )),
     modifiers(&BearerAuth),
@@ -81,6 +83,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
         (name = "invites", description = "Community invites and their public previews"),
         (name = "messages", description = "Messages in text channels: history, threads, reactions, pins, read state, typing and search"),
         (name = "conversations", description = "Direct and group conversations, their end-to-end encrypted messages and read receipts"),
+        (name = "notifications", description = "Notification levels per text channel and per conversation (all, mentions, none), kept for every device of the caller and honoured by Web Push"),
         (name = "blocks", description = "Blocking users"),
         (name = "attachments", description = "Uploading and downloading files"),
         (name = "devices", description = "Devices and their public keys for end-to-end encryption: prekeys and bundles"),
@@ -257,6 +260,15 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(
             conversations::get_read_receipt_setting,
             conversations::set_read_receipt_setting
+        ))
+        .routes(routes!(notification_levels::get_notification_levels))
+        .routes(routes!(
+            notification_levels::set_channel_notification_level,
+            notification_levels::reset_channel_notification_level
+        ))
+        .routes(routes!(
+            notification_levels::set_conversation_notification_level,
+            notification_levels::reset_conversation_notification_level
         ))
         .routes(routes!(conversations::list_blocks))
         .routes(routes!(

@@ -4,6 +4,7 @@
 mod attachments;
 mod channel_messages;
 pub(crate) mod conversations;
+mod notification_levels;
 mod push;
 
 pub use channel_messages::{ChannelSends, channel_sends};
@@ -17,5 +18,6 @@ pub fn router(state: AppState) -> RpcRouter<AppState> {
     let router = channel_messages::routes(router);
     let router = conversations::routes(router);
     let router = push::routes(router);
+    let router = notification_levels::routes(router);
     attachments::routes(router)
 }

@@ -5,8 +5,9 @@
 //! [`Pusher`] and returns: the sender's acknowledgement never waits for a push service. The
 //! [`PushWorker`] takes jobs off the queue, at most `push.max_concurrency` at once. For each it
 //! asks Redis which recipients are connected anywhere (a connection on a live gateway, whatever
-//! status they chose: `chatalot_shared::liveness::connected_users`), loads the others'
-//! subscriptions and pushes to each, at most [`PER_MESSAGE`] at a time, then records the
+//! status they chose: `chatalot_shared::liveness::connected_users`), leaves out those who set
+//! the conversation's notification level to `none` or `mentions` (the server cannot see
+//! mentions in encrypted messages), loads the others' subscriptions and pushes to each, at most [`PER_MESSAGE`] at a time, then records the
 //! outcomes; subscriptions their push service says are gone (404, 410) are deleted. A full queue
 //! drops the new job (counted): a slow push service costs notifications, never memory.
 //!
@@ -20,7 +21,10 @@ pub use send::Outcome;
 use send::PushClient;
 use vapid::VapidKey;
 
-use crate::repository::push_subscriptions::{self, Target};
+use crate::repository::{
+    notification_levels,
+    push_subscriptions::{self, Target},
+};
 use anyhow::Context;
 use chatalot_shared::{cache::Cache, config::Config, contracts::push::PushNotification, liveness};
 use futures::StreamExt;
@@ -216,7 +220,7 @@ async fn deliver(context: &Sending, job: PushJob) {
     if offline.is_empty() {
         return;
     }
-    let targets = match load_targets(&context.pool, &offline).await {
+    let targets = match load_targets(&context.pool, job.conversation_id, &offline).await {
         Ok(targets) => targets,
         Err(err) => {
             tracing::warn!(error = ?err, message_id = %job.message_id, "no pushes for a message");
@@ -248,9 +252,25 @@ async fn deliver(context: &Sending, job: PushJob) {
     record(&context.pool, job.message_id, outcomes).await;
 }
 
-async fn load_targets(pool: &PgPool, user_ids: &[Uuid]) -> anyhow::Result<Vec<Target>> {
+/// The subscriptions of those of `user_ids` who want to hear of the conversation's messages.
+async fn load_targets(
+    pool: &PgPool,
+    conversation_id: Uuid,
+    user_ids: &[Uuid],
+) -> anyhow::Result<Vec<Target>> {
     let mut conn = pool.acquire().await.context("acquiring a connection")?;
-    push_subscriptions::targets_of(&mut conn, user_ids)
+    let quiet = notification_levels::quiet_in_conversation(&mut conn, conversation_id, user_ids)
+        .await
+        .context("loading notification levels")?;
+    let wanting: Vec<Uuid> = user_ids
+        .iter()
+        .copied()
+        .filter(|id| !quiet.contains(id))
+        .collect();
+    if wanting.is_empty() {
+        return Ok(Vec::new());
+    }
+    push_subscriptions::targets_of(&mut conn, &wanting)
         .await
         .context("loading push subscriptions")
 }

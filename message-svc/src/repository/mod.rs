@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod edits;
 pub mod mentions;
 pub mod messages;
+pub mod notification_levels;
 pub mod pins;
 pub mod push_subscriptions;
 pub mod reactions;

@@ -172,3 +172,68 @@ async fn a_websocket_from_another_sites_page_is_refused_and_others_keep_working(
         .await;
     while bystander.next_json().await["op"] != "heartbeat_ack" {}
 }
+
+const DESKTOP: &str = "tauri://localhost";
+const DESKTOP_WINDOWS: &str = "http://tauri.localhost";
+
+/// A CORS preflight for `GET /users/@me` from `origin`: the `access-control-allow-origin` it got.
+async fn preflight_allows(app: &TestApp, origin: &str) -> Option<String> {
+    let response = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/users/@me"))
+        .header("origin", origin)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "{origin}");
+    response
+        .headers()
+        .get("access-control-allow-origin")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn the_desktop_app_may_use_the_api_and_the_websocket_by_default() {
+    let app = spawn_app().await;
+    assert!(app.env.config.gateway.allow_desktop_app, "on by default");
+    let url = app.gateway.ws_url();
+    for origin in [DESKTOP, DESKTOP_WINDOWS] {
+        assert_eq!(
+            preflight_allows(&app, origin).await.as_deref(),
+            Some(origin)
+        );
+        assert_eq!(ws_refusal(&url, Some(origin)).await, None, "{origin}");
+    }
+    // A real call from the app's web view: bearer token, the origin echoed.
+    let user = app.register("desktopuser").await;
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/users/@me"))
+        .bearer_auth(&user.access_token)
+        .header("origin", DESKTOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], DESKTOP);
+    // Look-alikes and other sites stay out.
+    for origin in [FOREIGN, "tauri://evil.example", "https://tauri.localhost"] {
+        assert_eq!(preflight_allows(&app, origin).await, None, "{origin}");
+        assert_eq!(ws_refusal(&url, Some(origin)).await, Some(403), "{origin}");
+    }
+}
+
+#[tokio::test]
+async fn without_allow_desktop_app_the_desktop_origins_are_refused() {
+    let app = spawn_app_with(|config| config.gateway.allow_desktop_app = false).await;
+    let url = app.gateway.ws_url();
+    for origin in [DESKTOP, DESKTOP_WINDOWS, FOREIGN] {
+        assert_eq!(preflight_allows(&app, origin).await, None, "{origin}");
+        assert_eq!(ws_refusal(&url, Some(origin)).await, Some(403), "{origin}");
+    }
+    assert_eq!(
+        ws_refusal(&url, None).await,
+        None,
+        "native clients still connect"
+    );
+}

@@ -36,6 +36,7 @@ mod messages_search;
 mod messages_send;
 mod messages_support;
 mod nats_cluster;
+mod notification_levels;
 mod presence;
 mod private_services;
 mod push;

@@ -55,7 +55,7 @@ fn unb64url(text: &str) -> Vec<u8> {
 }
 
 /// The server's VAPID key, as the operator configures it.
-struct Vapid {
+pub(crate) struct Vapid {
     pem: String,
     /// Uncompressed point, base64url: what `k=` and the public-key endpoint must say.
     public_key: String,
@@ -81,14 +81,14 @@ impl Vapid {
 }
 
 /// A browser profile's push subscription: its key pair and auth secret stay here.
-struct Browser {
+pub(crate) struct Browser {
     id: String,
     secret: SecretKey,
     auth: [u8; 16],
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             id: Uuid::new_v4().simple().to_string(),
             secret: SecretKey::random(&mut rand::rngs::OsRng),
@@ -115,7 +115,7 @@ impl Browser {
 }
 
 /// A request the push service received.
-struct Received {
+pub(crate) struct Received {
     browser_id: String,
     headers: HeaderMap,
     body: Bytes,
@@ -130,7 +130,7 @@ struct ServiceState {
 
 /// A push service on loopback. It records every request and answers; the checks run in the
 /// test, so a failure fails the test.
-struct PushService {
+pub(crate) struct PushService {
     addr: SocketAddr,
     answers: Arc<Mutex<HashMap<String, u16>>>,
     received: mpsc::UnboundedReceiver<Received>,
@@ -197,7 +197,7 @@ impl PushService {
             .insert(browser.id.clone(), status);
     }
 
-    async fn next(&mut self) -> Received {
+    pub(crate) async fn next(&mut self) -> Received {
         tokio::time::timeout(ARRIVES, self.received.recv())
             .await
             .expect("a push within 5 s")
@@ -205,7 +205,7 @@ impl PushService {
     }
 
     /// Fails if a push arrives within `QUIET`.
-    async fn assert_quiet(&mut self) {
+    pub(crate) async fn assert_quiet(&mut self) {
         if let Ok(Some(push)) = tokio::time::timeout(QUIET, self.received.recv()).await {
             panic!("unexpected push to browser {}", push.browser_id);
         }
@@ -213,7 +213,12 @@ impl PushService {
 }
 
 /// Checks a push like a push service and a browser would; returns the decrypted payload.
-fn open_push(push: &Received, service: &PushService, browser: &Browser, vapid: &Vapid) -> Value {
+pub(crate) fn open_push(
+    push: &Received,
+    service: &PushService,
+    browser: &Browser,
+    vapid: &Vapid,
+) -> Value {
     assert_eq!(push.browser_id, browser.id);
     let header = |name: &str| {
         push.headers
@@ -303,7 +308,7 @@ fn decrypt(body: &[u8], browser: &Browser) -> Vec<u8> {
 }
 
 /// An app sending push with a fresh VAPID key, and its push service.
-async fn push_app(configure: impl FnOnce(&mut Config)) -> (TestApp, Vapid, PushService) {
+pub(crate) async fn push_app(configure: impl FnOnce(&mut Config)) -> (TestApp, Vapid, PushService) {
     let vapid = Vapid::generate();
     let app = spawn_app_with(|config| {
         vapid.configure(config);
@@ -334,7 +339,12 @@ async fn unsubscribe(app: &TestApp, user: &Session, endpoint: String) -> Reply {
     .await
 }
 
-async fn subscribed(app: &TestApp, user: &Session, service: &PushService, browser: &Browser) {
+pub(crate) async fn subscribed(
+    app: &TestApp,
+    user: &Session,
+    service: &PushService,
+    browser: &Browser,
+) {
     let reply = subscribe(app, user, browser.subscription(service)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
 }
@@ -352,7 +362,7 @@ async fn endpoints_of(app: &TestApp, user: &Session) -> Vec<Value> {
 }
 
 /// A direct conversation between `a` and `b` (who first share a community).
-async fn conversation(app: &TestApp, a: &Session, b: &Session) -> Uuid {
+pub(crate) async fn conversation(app: &TestApp, a: &Session, b: &Session) -> Uuid {
     let community_id = app.create_community(a, "Friends", "public").await;
     app.join_community(b, community_id).await;
     let created = app
@@ -367,7 +377,12 @@ async fn conversation(app: &TestApp, a: &Session, b: &Session) -> Uuid {
 }
 
 /// `from` sends an envelope with a ciphertext for each of `to` and themself; returns the id.
-async fn send(app: &TestApp, from: &Session, to: &[&Session], conversation_id: Uuid) -> Uuid {
+pub(crate) async fn send(
+    app: &TestApp,
+    from: &Session,
+    to: &[&Session],
+    conversation_id: Uuid,
+) -> Uuid {
     let mut recipients: Vec<Value> = to
         .iter()
         .chain([&from])

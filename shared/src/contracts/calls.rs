@@ -463,6 +463,7 @@ mod tests {
     /// long mantissa with an exponent parsed one ULP off, so the body a gateway forwarded was
     /// not the body the client sent.
     #[test]
+    #[expect(clippy::expect_used, reason = "a test fails loudly")]
     fn a_command_body_survives_the_trip_through_a_gateway_unchanged() {
         let wire = r#"{"ref":"5","action":"signal","extra":222222222222222222212222e21}"#;
         let parsed: CallCommand = serde_json::from_str(wire).expect("parses");

@@ -18,6 +18,7 @@ pub mod conversations;
 pub mod gateway;
 pub mod keys;
 pub mod messages;
+pub mod notifications;
 pub mod permissions;
 pub mod presence;
 pub mod push;

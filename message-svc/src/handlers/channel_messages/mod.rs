@@ -9,7 +9,7 @@
 //! [`sending`], [`storing`] (group commit of sends), [`editing`], [`history`], [`reactions`], [`pins`], [`read_state`], [`typing`],
 //! [`search`].
 
-mod access;
+pub(super) mod access;
 mod assemble;
 mod editing;
 mod history;

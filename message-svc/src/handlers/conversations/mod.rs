@@ -24,7 +24,7 @@ use chatalot_shared::{ApiError, rpc::RpcRouter};
 
 /// Anyone who is not a member gets this for anything about a conversation, so they cannot
 /// learn that it exists.
-fn conversation_not_found() -> ApiError {
+pub(super) fn conversation_not_found() -> ApiError {
     ApiError::not_found("conversation")
 }
 
