@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { composer, createCommunity, newUser, send } from './fixtures';
+import { composer, createCommunity, newUser, registerViaUi, send } from './fixtures';
+import { fakeDesktop } from './desktop-fake';
 
 /** axe-core's WCAG 2.1 A/AA rules on the page as it is; serious and critical findings fail. */
 async function expectAccessible(page: Page, what: string): Promise<void> {
@@ -47,4 +48,23 @@ test('the app can be used from the keyboard: tab to the composer and send', asyn
 	await page.keyboard.type('sent from the keyboard');
 	await page.keyboard.press('Enter');
 	await expect(page.getByTestId('message').filter({ hasText: 'sent from the keyboard' })).toBeVisible();
+});
+
+test('the desktop screens (connect, settings) have no serious accessibility violations', async ({ browser }) => {
+	const context = await browser.newContext({ bypassCSP: true });
+	await fakeDesktop(context, null);
+	const page = await context.newPage();
+	await page.goto('/');
+	await expect(page.getByLabel('Server address')).toBeVisible();
+	await page.getByRole('button', { name: 'Connect' }).click();
+	await expect(page.getByRole('alert')).toBeVisible();
+	await expectAccessible(page, 'connect with an error');
+	await page.evaluate(() => {
+		const s = JSON.parse(localStorage.getItem('test.fake-desktop') ?? '{}') as Record<string, unknown>;
+		localStorage.setItem('test.fake-desktop', JSON.stringify({ ...s, server_url: location.origin }));
+	});
+	await registerViaUi(page, `a11ydesk${Date.now().toString(36)}`);
+	await page.goto('/app/settings');
+	await expect(page.getByRole('heading', { name: 'Desktop app' })).toBeVisible();
+	await expectAccessible(page, 'desktop settings');
 });

@@ -32,7 +32,6 @@ test('a channel’s level is chosen from its header, kept by the server and rese
 	await expect(channel).toBeEnabled();
 	await page.reload();
 	await expect(menu(page, '#general')).toHaveValue('all');
-	// A second session of the same user sees the same choice.
 	await menu(page, '#general').selectOption({ label: 'Nothing' });
 	await expect(menu(page, '#general')).toBeEnabled();
 	await page.reload();

@@ -41,11 +41,6 @@ class ServerRequest extends Request {
 
 export const api = createClient<paths>({ baseUrl: '', fetch: authorisedFetch, Request: ServerRequest });
 
-/** The same client for paths typed by hand while the server side of them is not merged yet. */
-export function interimClient<P extends object>() {
-	return createClient<P>({ baseUrl: '', fetch: authorisedFetch, Request: ServerRequest });
-}
-
 /** The data of an openapi-fetch result, or an ApiFailure thrown with the server's error code. */
 export async function unwrap<T>(
 	call: Promise<{ data?: T; error?: unknown; response: Response }>

@@ -368,6 +368,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels/{channel_id}/notification-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the caller's level in a text channel they can see. */
+        put: operations["set_channel_notification_level"];
+        post?: never;
+        /**
+         * Forgets the caller's level in a text channel: the default (`mentions`) applies again.
+         *     Idempotent.
+         */
+        delete: operations["reset_channel_notification_level"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{channel_id}/pins": {
         parameters: {
             query?: never;
@@ -1103,6 +1124,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{conversation_id}/notification-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Sets the caller's level in a conversation they are a member of. Web Push honours `none`, and
+         *     treats `mentions` like it: conversation messages are end-to-end encrypted, so the server
+         *     cannot see whom they mention.
+         */
+        put: operations["set_conversation_notification_level"];
+        post?: never;
+        /** Forgets the caller's level in a conversation: the default (`all`) applies again. Idempotent. */
+        delete: operations["reset_conversation_notification_level"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{conversation_id}/read": {
         parameters: {
             query?: never;
@@ -1509,6 +1552,27 @@ export interface paths {
         };
         /** The caller's view of every community they belong to. */
         get: operations["list_my_communities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/@me/notification-levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's explicit levels by channel and by conversation, and the defaults of every other
+         *     place (channel: `mentions`, conversation: `all`). A channel the caller no longer sees may
+         *     still be listed; conversations they left are not.
+         */
+        get: operations["get_notification_levels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2540,6 +2604,57 @@ export interface components {
         ModerationReason: {
             reason?: string | null;
         };
+        /** @description The levels of places the user has not chosen one for. */
+        NotificationDefaults: {
+            /** @description `mentions`: busy channels would otherwise drown the rest. */
+            channel: components["schemas"]["NotificationLevel"];
+            /** @description `all`: a conversation is addressed to its members. */
+            conversation: components["schemas"]["NotificationLevel"];
+        };
+        /**
+         * @description How a user wants to hear of new messages in one place.
+         * @enum {string}
+         */
+        NotificationLevel: "all" | "mentions" | "none";
+        /** @description The body of `PUT .../notification-level`. */
+        NotificationLevelSetting: {
+            level: components["schemas"]["NotificationLevel"];
+        };
+        /**
+         * @description To the user's own connections: a level of theirs changed (on this device or another).
+         *     `level` null: back to the default.
+         */
+        NotificationLevelUpdated: {
+            level?: null | components["schemas"]["NotificationLevel"];
+            target: components["schemas"]["NotificationTarget"];
+        };
+        /**
+         * @description The caller's explicit choices by channel and by conversation, and the defaults of the rest.
+         *     A channel the caller no longer sees may still be listed (its choice is kept); conversations
+         *     they left are not.
+         */
+        NotificationLevels: {
+            /** @description By channel id. */
+            channels: {
+                [key: string]: components["schemas"]["NotificationLevel"];
+            };
+            /** @description By conversation id. */
+            conversations: {
+                [key: string]: components["schemas"]["NotificationLevel"];
+            };
+            defaults: components["schemas"]["NotificationDefaults"];
+        };
+        /** @description One channel or conversation. */
+        NotificationTarget: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["NotificationTargetKind"];
+        };
+        /**
+         * @description What a level is set on.
+         * @enum {string}
+         */
+        NotificationTargetKind: "channel" | "conversation";
         /** @description A single-use key; handed out in at most one bundle. */
         OneTimePreKey: {
             /**
@@ -4286,6 +4401,108 @@ export interface operations {
                 };
             };
             /** @description Not an emoji or no such message */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    set_channel_notification_level: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The text channel */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationLevelSetting"];
+            };
+        };
+        responses: {
+            /** @description The level now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationLevelSetting"];
+                };
+            };
+            /** @description `not_found`: no such channel, or the caller cannot see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The message or community service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Invalid input (`invalid_request`: an unknown level, another field, a voice channel) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reset_channel_notification_level: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The text channel */
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the default */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not_found`: no such channel, or the caller cannot see it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The message or community service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Invalid input (a voice channel) */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
@@ -6896,6 +7113,108 @@ export interface operations {
             };
         };
     };
+    set_conversation_notification_level: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationLevelSetting"];
+            };
+        };
+        responses: {
+            /** @description The level now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationLevelSetting"];
+                };
+            };
+            /** @description `not_found`: no such conversation, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The message service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Invalid input (`invalid_request`: an unknown level, another field) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    reset_conversation_notification_level: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the default */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not_found`: no such conversation, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The message service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not authenticated */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     mark_conversation_read: {
         parameters: {
             query?: never;
@@ -8074,6 +8393,44 @@ export interface operations {
                 };
             };
             /** @description The community service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not authenticated */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    get_notification_levels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's choices and the defaults */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationLevels"];
+                };
+            };
+            /** @description The message service is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -1,7 +1,6 @@
 // The WebSocket protocol's frames (see shared/src/contracts/gateway.rs). Payload types are
 // generated from the OpenAPI document, which lists every event payload among its schemas.
 import type { Schemas } from '$lib/api/client';
-import type { NotificationLevelUpdated } from '$lib/stores/notification-levels/api';
 
 export interface EventMap {
 	user_updated: Schemas['UserUpdated'];
@@ -43,8 +42,7 @@ export interface EventMap {
 	typing_started: Schemas['TypingStarted'];
 	read_state_updated: Schemas['ReadStateUpdated'];
 	resume_gap: Schemas['ResumeGap'];
-	/** Typed by hand until the `levels` server branch is merged. */
-	'notification_level.updated': NotificationLevelUpdated;
+	notification_level_updated: Schemas['NotificationLevelUpdated'];
 }
 
 export type EventName = keyof EventMap;

@@ -54,7 +54,7 @@ class Levels {
 
 	listen(): void {
 		realtime.onReady(() => void this.load());
-		realtime.on('notification_level.updated', ({ target, level }) => this.#apply(target.kind, target.id, level));
+		realtime.on('notification_level_updated', ({ target, level }) => this.#apply(target.kind, target.id, level ?? null));
 	}
 }
 
