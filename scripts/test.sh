@@ -11,10 +11,12 @@
 #   6. the web client (scripts/test-web.sh: build, API types against the OpenAPI document,
 #      svelte-check, Vitest, Playwright end-to-end tests in Debian's Chromium, npm audit where
 #      the registry answers, no secret in the server's log of all that traffic)
-#   7. the supply chain (scripts/check-supply-chain.sh: cargo deny against deny.toml) and the
+#   7. the desktop app (scripts/check-desktop.sh: clippy, the release build and its .deb, the
+#      keychain round trip with gnome-keyring, the installed app end to end under Xvfb)
+#   8. the supply chain (scripts/check-supply-chain.sh: cargo deny against deny.toml) and the
 #      deployment files (scripts/check-deploy.sh: hadolint, docker-compose config,
 #      kubectl kustomize + kubernetes-validate, proxy and alert configs)
-#   8. smoke-tests scripts/run.sh --detach on ports 18080/19090, with slow clients against it
+#   9. smoke-tests scripts/run.sh --detach on ports 18080/19090, with slow clients against it
 #      while a normal client chats (scripts/check-slow-clients.sh), then schemathesis against its
 #      OpenAPI document (scripts/check-api-fuzz.sh) (skip: SKIP_SMOKE=1)
 #
@@ -158,6 +160,10 @@ main() {
 
     step "web client: build, API types, svelte-check, unit and end-to-end tests"
     bash scripts/test-web.sh
+    step_done
+
+    step "desktop app: build, .deb, keychain, end-to-end under Xvfb"
+    bash scripts/check-desktop.sh
     step_done
 
     step "supply chain: cargo deny check licenses bans sources"
