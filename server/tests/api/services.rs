@@ -363,6 +363,17 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ("/api/v1/push/subscriptions", "post"),
         ("/api/v1/push/subscriptions", "get"),
         ("/api/v1/push/subscriptions", "delete"),
+        ("/api/v1/users/@me/notification-levels", "get"),
+        ("/api/v1/channels/{channel_id}/notification-level", "put"),
+        ("/api/v1/channels/{channel_id}/notification-level", "delete"),
+        (
+            "/api/v1/conversations/{conversation_id}/notification-level",
+            "put",
+        ),
+        (
+            "/api/v1/conversations/{conversation_id}/notification-level",
+            "delete",
+        ),
     ];
     for (path, method) in expected {
         assert!(
