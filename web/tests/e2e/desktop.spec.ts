@@ -4,7 +4,7 @@
 // the browser deployment, so these contexts bypass it; the desktop app sets its own.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { PORT } from './backend';
-import { composer, newUser, PASSWORD, send, uniqueName } from './fixtures';
+import { composer, newUser, registerViaUi, send, uniqueName } from './fixtures';
 import { desktopCalls, fakeDesktop } from './desktop-fake';
 
 const SERVER = `http://localhost:${PORT}`;
@@ -13,15 +13,6 @@ async function desktopPage(browser: Browser, serverUrl: string | null): Promise<
 	const context = await browser.newContext({ bypassCSP: true });
 	await fakeDesktop(context, serverUrl);
 	return context.newPage();
-}
-
-async function register(page: Page, username: string): Promise<void> {
-	await page.goto('/register');
-	await page.getByLabel('Username').fill(username);
-	await page.getByLabel('Display name').fill(username);
-	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-	await page.getByRole('button', { name: 'Register' }).click();
-	await expect(page.getByTestId('signed-in-user')).toHaveText(username);
 }
 
 test('first start: /connect checks the address, then the app talks to that server', async ({ browser }) => {
@@ -75,7 +66,7 @@ test('first start: /connect checks the address, then the app talks to that serve
 	const sockets: string[] = [];
 	page.on('websocket', (ws) => sockets.push(ws.url()));
 	const username = uniqueName('desk');
-	await register(page, username);
+	await registerViaUi(page, username);
 	expect([...apiHosts]).toEqual([`localhost:${PORT}`]);
 	await expect.poll(() => sockets).toContain(`ws://localhost:${PORT}/ws`);
 
@@ -135,7 +126,7 @@ test('desktop notifications and the tray count follow messages, mentions and wha
 	test.setTimeout(120_000);
 	const alice = await desktopPage(browser, SERVER);
 	const aliceName = uniqueName('dalice');
-	await register(alice, aliceName);
+	await registerViaUi(alice, aliceName);
 	const community = uniqueName('Notify ');
 	await alice.getByRole('button', { name: 'Create a community' }).click();
 	await alice.getByLabel('Name').fill(community);

@@ -3,7 +3,7 @@
 // the desktop they decide which messages notify.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { PORT } from './backend';
-import { composer, createCommunity, newUser, PASSWORD, uniqueName } from './fixtures';
+import { composer, createCommunity, newUser, registerViaUi, uniqueName } from './fixtures';
 import { desktopCalls, fakeDesktop } from './desktop-fake';
 
 const menu = (page: Page, name: string) => page.getByRole('combobox', { name: `Notifications for ${name}` });
@@ -13,12 +13,7 @@ async function desktopUser(browser: Browser): Promise<{ page: Page; username: st
 	await fakeDesktop(context, `http://localhost:${PORT}`);
 	const page = await context.newPage();
 	const username = uniqueName('lvl');
-	await page.goto('/register');
-	await page.getByLabel('Username').fill(username);
-	await page.getByLabel('Display name').fill(username);
-	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-	await page.getByRole('button', { name: 'Register' }).click();
-	await expect(page.getByTestId('signed-in-user')).toHaveText(username);
+	await registerViaUi(page, username);
 	return { page, username };
 }
 
